@@ -13,9 +13,14 @@ package canon
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"lukechampine.com/blake3"
 )
+
+// hashers pools BLAKE3 states: a fresh one costs ~3 KiB, and H sits on the
+// per-send path (receipts, nonces, capability checks).
+var hashers = sync.Pool{New: func() any { return blake3.New(32, nil) }}
 
 // Hash is a 32-byte BLAKE3-256 digest.
 type Hash = [32]byte
@@ -23,7 +28,9 @@ type Hash = [32]byte
 // H is the tagged hash of SPEC §0. Each part is length-prefixed, so
 // ("ab","c") and ("a","bc") never collide.
 func H(tag string, parts ...[]byte) Hash {
-	h := blake3.New(32, nil)
+	h := hashers.Get().(*blake3.Hasher)
+	defer hashers.Put(h)
+	h.Reset()
 	var pre [binary.MaxVarintLen64]byte
 	write := func(b []byte) {
 		n := binary.PutUvarint(pre[:], uint64(len(b)))
