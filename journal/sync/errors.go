@@ -1,0 +1,42 @@
+package sync
+
+import (
+	"errors"
+
+	"github.com/aura-p2p/aura-p2p/journal/sync/riblt"
+)
+
+// Sentinels. Any error returned by a session's Step means "reset the
+// stream and send nothing from this step" (SPEC §6.6); the remote peer
+// observes only the reset, never which check failed. Detail is added by
+// wrapping with %w.
+var (
+	// ErrNotMember: a Hello whose Ref matches no key epoch held, whose box
+	// does not open, whose Author is not a current member or whose
+	// signature fails; or the same for a HelloAck at the initiator. Local
+	// only: outwardly it is a plain reset, identical to an unknown
+	// namespace.
+	ErrNotMember = errors.New("sync: not a member")
+	// ErrDenied: the Guard refused the peer's token or receipt.
+	ErrDenied = errors.New("sync: denied by guard")
+	// ErrBadSymbols is riblt.ErrBadSymbols: the responder sent coded
+	// symbols an honest peer cannot produce (outcome bad_symbols).
+	ErrBadSymbols = riblt.ErrBadSymbols
+	// ErrUnexpectedFrame: a frame not allowed in the session's state.
+	ErrUnexpectedFrame = errors.New("sync: unexpected frame")
+	// ErrFrameLimit: a frame over its count or size limit (symbols per
+	// frame, ids per frame, entries or bytes per Facts frame, box size).
+	ErrFrameLimit = errors.New("sync: frame over limit")
+	// ErrSessionLimit: the peer exceeded a per-session limit
+	// (SyncMaxFactsPerSession, SyncAnnounceMax, Ids beyond SetSize).
+	ErrSessionLimit = errors.New("sync: session limit exceeded")
+	// ErrBadIds: an Ids frame that is unsorted, repeats an id, or ends
+	// short of SetSize.
+	ErrBadIds = errors.New("sync: malformed id list")
+	// ErrBadBox: a box plaintext that does not parse (after it opened).
+	ErrBadBox = errors.New("sync: malformed box")
+	// ErrFinished: Step after the session ended.
+	ErrFinished = errors.New("sync: session finished")
+	// ErrConfig: an invalid Config or session configuration.
+	ErrConfig = errors.New("sync: invalid config")
+)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package riblt
+
+const raceEnabled = false
