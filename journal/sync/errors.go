@@ -39,4 +39,19 @@ var (
 	ErrFinished = errors.New("sync: session finished")
 	// ErrConfig: an invalid Config or session configuration.
 	ErrConfig = errors.New("sync: invalid config")
+	// ErrBadFrame: a received frame that does not decode (protobuf, a
+	// fixed-size field of the wrong size, packed ids or symbols that do
+	// not parse). The stream is reset and the peer gets a misbehaviour
+	// point (SPEC §6.6).
+	ErrBadFrame = errors.New("sync: undecodable frame")
+	// ErrUnwanted: R sent an entry I did not ask for (counted as
+	// misbehaviour; the entry passed ingress and is kept).
+	ErrUnwanted = errors.New("sync: unwanted entry")
+	// ErrTimeout: the session exceeded SyncRoundTimeout.
+	ErrTimeout = errors.New("sync: session timed out")
+	// ErrBusy: a session with this (peer, namespace) is already running,
+	// or SyncMaxInbound inbound sessions are.
+	ErrBusy = errors.New("sync: busy")
+	// ErrClosed: the Service was closed.
+	ErrClosed = errors.New("sync: service closed")
 )

@@ -3,6 +3,7 @@ package sync
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"io"
 
 	"golang.org/x/crypto/hkdf"
@@ -70,4 +71,19 @@ func MatchRef(secrets []Secret, nonceI, ref [16]byte, pI, pR []byte) (int, bool)
 // message both boxes' Ed25519 signatures cover (side "I" or "R").
 func authDigest(side string, ref, nonceI [16]byte, pI, pR []byte) [32]byte {
 	return canon.H("aura/sync-auth/v1", []byte(side), ref[:], nonceI[:], pI, pR)
+}
+
+// ContextEpochKey is K_e = HKDF(K_root, "aura/ctx-epoch/v1" ‖ u64 e)
+// (SPEC §7.1 step 5), e big-endian.
+func ContextEpochKey(kRoot [32]byte, e uint64) [32]byte {
+	var info [8]byte
+	binary.BigEndian.PutUint64(info[:], e)
+	return hkdf32(kRoot[:], "aura/ctx-epoch/v1"+string(info[:]))
+}
+
+// StaticContextSecret is S of a static context: key epoch 0 forever
+// (SPEC §7.1 step 4′), S = HKDF(K_0, "aura/sync/v1").
+func StaticContextSecret(kRoot [32]byte) Secret {
+	k := ContextEpochKey(kRoot, 0)
+	return DeriveSecret(k[:])
 }

@@ -72,6 +72,9 @@ func (r *Responder) Finished() bool { return r.state == rClosed }
 // Stats returns the session counters.
 func (r *Responder) Stats() Stats { return r.stats }
 
+// Mode is the Hello's mode once it was accepted (0 before).
+func (r *Responder) Mode() Mode { return r.mode }
+
 // Step consumes one frame from I.
 func (r *Responder) Step(f Frame) ([]Frame, error) {
 	if r.state == rClosed {

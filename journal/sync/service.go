@@ -1,0 +1,410 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/p2p"
+	"github.com/aura-p2p/aura-p2p/protocols"
+)
+
+// Service is the anti-entropy driver of /aura/sync/1.0.0 (SPEC §9): every
+// SyncInterval it reconciles each served namespace with one member peer,
+// pushes local writes at once, and serves inbound sessions.
+//
+// One goroutine (run) owns the scheduler and the namespace table; it
+// publishes an immutable view that sessions read. Sessions run on their
+// own goroutines (outbound) or the transport's handler goroutines
+// (inbound) and report back to run. Close stops run and waits for every
+// session. All methods are safe for concurrent use.
+type Service struct {
+	cfg ServiceConfig
+	tr  p2p.Transport
+	j   *journal.Journal
+
+	view    atomic.Pointer[view]
+	reqs    chan func()
+	done    chan sessionResult
+	changed chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	runWG  gosync.WaitGroup
+
+	life     gosync.Mutex // guards closed and sessions.Add only
+	closed   bool
+	sessions gosync.WaitGroup
+
+	sched *scheduler // owned by run
+}
+
+// NewService validates cfg, registers the /aura/sync/1.0.0 handler on tr
+// and starts the run goroutine. keys lists the namespaces to serve; the
+// journal must be a member of each (journal.Join).
+func NewService(tr p2p.Transport, j *journal.Journal, cfg ServiceConfig, keys ...NamespaceKeys) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Service{cfg: cfg, tr: tr, j: j, reqs: make(chan func()), done: make(chan sessionResult),
+		changed: make(chan struct{}, 1), sched: newScheduler(cfg, tr.Self())}
+	s.view.Store(&view{byNS: map[journal.Namespace]*nsView{}})
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, k := range keys {
+		if err := s.install(k); err != nil {
+			s.cancel()
+			return nil, err
+		}
+	}
+	tr.Handle(protocols.Sync, s.handle)
+	s.runWG.Add(1)
+	go s.run()
+	return s, nil
+}
+
+// install reduces k's namespace and publishes it (run goroutine or
+// before run starts).
+func (s *Service) install(k NamespaceKeys) error {
+	if err := k.validate(); err != nil {
+		return err
+	}
+	if !s.j.IsMember(k.NS) {
+		return fmt.Errorf("%w: journal is not a member of the namespace", ErrConfig)
+	}
+	return s.refresh(k)
+}
+
+// refresh re-reduces k.NS: the one reduction per session (SPEC §9 step 6).
+func (s *Service) refresh(k NamespaceKeys) error {
+	nv, err := newNSView(s.ctx, s.j, k, s.tr.Self())
+	if err != nil {
+		return err
+	}
+	s.view.Store(s.view.Load().with(nv))
+	s.sched.setPeers(k.NS, nv.peers)
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Changed is signalled (capacity 1, coalescing) after each reduction of
+// a served namespace: a session stored entries or Write was called.
+func (s *Service) Changed() <-chan struct{} { return s.changed }
+
+// Join starts serving k.
+func (s *Service) Join(ctx context.Context, k NamespaceKeys) error {
+	return s.call(ctx, func() error { return s.install(k) })
+}
+
+// Write adds raw local facts of ns through the journal (ingress, one
+// batch), re-reduces ns and pushes the stored entries to the live member
+// peers at once (≤ SyncAnnounceMax each, SPEC §9 push mode).
+func (s *Service) Write(ctx context.Context, ns journal.Namespace, raws ...[]byte) ([]journal.Result, error) {
+	res, err := s.j.Add(ctx, ns, time.Now(), raws...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []journal.EntryID
+	for _, r := range res {
+		if r.Outcome == journal.Stored {
+			ids = append(ids, r.Entry.ID)
+		}
+	}
+	return res, s.call(ctx, func() error { return s.written(ns, ids) })
+}
+
+// written is Write's step on the run goroutine.
+func (s *Service) written(ns journal.Namespace, ids []journal.EntryID) error {
+	nv, ok := s.view.Load().byNS[ns]
+	if !ok {
+		return fmt.Errorf("%w: namespace not served", ErrConfig)
+	}
+	if err := s.refresh(nv.keys); err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		s.push(s.view.Load().byNS[ns], ids)
+	}
+	return nil
+}
+
+// call runs f on the run goroutine and waits for it.
+func (s *Service) call(ctx context.Context, f func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case s.reqs <- func() { errc <- f() }:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.ctx.Done():
+		return ErrClosed
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// Close unregisters the handler, stops the run goroutine, aborts every
+// session and waits for all of them.
+func (s *Service) Close() error {
+	s.life.Lock()
+	if s.closed {
+		s.life.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.life.Unlock()
+	s.tr.RemoveHandler(protocols.Sync)
+	s.cancel()
+	s.runWG.Wait()
+	s.sessions.Wait()
+	return nil
+}
+
+// enter registers a session with Close unless closed; the caller must
+// call s.sessions.Done when it ends.
+func (s *Service) enter() bool {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return false
+	}
+	s.sessions.Add(1)
+	return true
+}
+
+// goSession starts f as a tracked session goroutine unless closed.
+func (s *Service) goSession(f func()) bool {
+	if !s.enter() {
+		return false
+	}
+	go func() {
+		defer s.sessions.Done()
+		f()
+	}()
+	return true
+}
+
+// run is the owner loop.
+func (s *Service) run() {
+	defer s.runWG.Done()
+	t := time.NewTicker(s.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			s.drain()
+			return
+		case <-t.C:
+			s.tick(time.Now())
+		case f := <-s.reqs:
+			f()
+		case r := <-s.done:
+			s.finish(r)
+		}
+	}
+}
+
+// drain consumes results until every session has exited.
+func (s *Service) drain() {
+	idle := make(chan struct{})
+	go func() { s.sessions.Wait(); close(idle) }()
+	for {
+		select {
+		case <-s.done:
+		case f := <-s.reqs:
+			_ = f
+		case <-idle:
+			return
+		}
+	}
+}
+
+// tick starts one reconcile session per namespace (SPEC §9 schedule).
+func (s *Service) tick(now time.Time) {
+	live := s.liveSet()
+	v := s.view.Load()
+	for _, ns := range v.order {
+		s.reconcile(v.byNS[ns], now, live)
+	}
+}
+
+// liveSet returns the Liveness filter (nil: all).
+func (s *Service) liveSet() func(peer.ID) bool {
+	if s.cfg.Liveness == nil {
+		return nil
+	}
+	ps := s.cfg.Liveness.ConnectedPeers()
+	slices.Sort(ps)
+	return func(p peer.ID) bool { _, ok := slices.BinarySearch(ps, p); return ok }
+}
+
+// reconcile opens a session with the first candidate that opens.
+func (s *Service) reconcile(nv *nsView, now time.Time, live func(peer.ID) bool) {
+	for _, p := range s.sched.candidates(nv.keys.NS, now, live) {
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
+		st, err := s.tr.Open(ctx, p, protocols.Sync)
+		if err != nil {
+			cancel()
+			s.cfg.Logger.Debug("sync open failed", "peer", p, "err", err)
+			if errors.Is(err, p2p.ErrUnreachable) || errors.Is(err, p2p.ErrNoProtocol) {
+				continue // no live connection: try the next peer
+			}
+			return
+		}
+		s.sched.started(nv.keys.NS, p)
+		s.startOutbound(ctx, cancel, st, nv, ModeReconcile, nil)
+		return
+	}
+}
+
+// push announces ids to every live member peer without a session.
+func (s *Service) push(nv *nsView, ids []journal.EntryID) {
+	ids = ids[:min(len(ids), s.cfg.Session.AnnounceMax)]
+	live := s.liveSet()
+	for _, p := range nv.peers {
+		if live != nil && !live(p) {
+			continue
+		}
+		if !s.sched.tryPush(nv.keys.NS, p) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
+		st, err := s.tr.Open(ctx, p, protocols.Sync)
+		if err != nil {
+			cancel()
+			s.sched.finished(nv.keys.NS, p, false, false, true, time.Now())
+			continue
+		}
+		s.startOutbound(ctx, cancel, st, nv, ModePush, slices.Clone(ids))
+	}
+}
+
+// startOutbound runs an initiator session on its own goroutine.
+func (s *Service) startOutbound(ctx context.Context, cancel context.CancelFunc, st p2p.Stream, nv *nsView, mode Mode, ids []journal.EntryID) {
+	ok := s.goSession(func() {
+		defer cancel()
+		r := s.runInitiator(ctx, st, nv, mode, ids)
+		s.report(r)
+	})
+	if !ok {
+		cancel()
+		_ = st.Reset()
+	}
+}
+
+// report hands a sessionResult to run (dropped once closed).
+func (s *Service) report(r sessionResult) {
+	select {
+	case s.done <- r:
+	case <-s.ctx.Done():
+	}
+}
+
+// finish accounts a session on the run goroutine.
+func (s *Service) finish(r sessionResult) {
+	if r.ns != (journal.Namespace{}) {
+		s.sched.finished(r.ns, r.peer, r.inbound, r.sync, r.err == nil, time.Now())
+	}
+	s.account(r)
+	if r.stored == 0 {
+		return
+	}
+	if nv, ok := s.view.Load().byNS[r.ns]; ok {
+		if err := s.refresh(nv.keys); err != nil {
+			s.cfg.Logger.Warn("sync reduction failed", "err", err)
+		}
+	}
+}
+
+// account updates metrics and misbehaviour for one session.
+func (s *Service) account(r sessionResult) {
+	m := s.cfg.Metrics
+	m.Round(ResultLabel(r.outcome, r.err))
+	m.Symbols(r.stats.Symbols)
+	m.FactsStored(r.stored)
+	m.Bytes("sent", r.out)
+	m.Bytes("received", r.in)
+	if r.err == nil {
+		return
+	}
+	reason := ResetReason(r.err)
+	m.Reset(reason)
+	s.cfg.Logger.Debug("sync session reset", "peer", r.peer, "inbound", r.inbound, "reason", reason, "err", r.err)
+	if Misbehaviour(r.err) && s.cfg.Reporter != nil {
+		s.cfg.Reporter.ReportMisbehaviour(r.peer, string(protocols.Sync), reason)
+	}
+}
+
+// handle serves one inbound stream on the transport's handler goroutine.
+func (s *Service) handle(st p2p.Stream) {
+	if !s.enter() {
+		_ = st.Reset()
+		return
+	}
+	defer s.sessions.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
+	defer cancel()
+	rs := &nsResolver{s: s, ctx: ctx, peer: st.RemotePeer()}
+	r := s.runResponder(ctx, st, rs)
+	if !rs.acquired {
+		r.ns = journal.Namespace{} // nothing to release
+	}
+	s.report(r)
+}
+
+// nsResolver resolves a Hello against the served namespaces and admits
+// the session (SPEC §9 bounds).
+type nsResolver struct {
+	s        *Service
+	ctx      context.Context
+	peer     peer.ID
+	ns       journal.Namespace
+	acquired bool
+	busy     bool
+}
+
+// Resolve implements Resolver.
+func (rs *nsResolver) Resolve(nonceI, ref [16]byte, pI, pR []byte) (Served, bool) {
+	v := rs.s.view.Load()
+	for _, ns := range v.order {
+		nv := v.byNS[ns]
+		i, ok := MatchRef(nv.keys.Secrets, nonceI, ref, pI, pR)
+		if !ok {
+			continue
+		}
+		return rs.serve(nv, i)
+	}
+	return Served{}, false
+}
+
+func (rs *nsResolver) serve(nv *nsView, epoch int) (Served, bool) {
+	ns := nv.keys.NS
+	admitted := false
+	err := rs.s.call(rs.ctx, func() error { admitted = rs.s.sched.acquireInbound(ns, rs.peer); return nil })
+	if err != nil || !admitted {
+		rs.busy = true
+		return Served{}, false
+	}
+	rs.ns, rs.acquired = ns, true
+	set, err := rs.s.j.EntryIDs(rs.ctx, ns)
+	if err != nil {
+		return Served{}, false
+	}
+	return Served{S: nv.keys.Secrets[epoch], Set: set, Members: nv.members,
+		Entries: journalEntries{ctx: rs.ctx, j: rs.s.j, ns: ns}, Signer: nv.keys.Signer}, true
+}

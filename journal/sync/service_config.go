@@ -1,0 +1,96 @@
+package sync
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// ServiceConfig configures the anti-entropy Service (SPEC §9 "Schedule
+// and bounds", §10). Start from DefaultServiceConfig; Validate never
+// mutates.
+type ServiceConfig struct {
+	// Session holds the §10 per-session caps (DefaultConfig).
+	Session Config
+	// SyncInterval is the reconciliation period per namespace (500 ms).
+	SyncInterval time.Duration
+	// SyncPeerGap skips peers synced less than this ago (2 s).
+	SyncPeerGap time.Duration
+	// SyncMaxInbound caps concurrent inbound sessions (8).
+	SyncMaxInbound int
+	// SyncRoundTimeout bounds one session, Open included (10 s).
+	SyncRoundTimeout time.Duration
+	// BackoffBase and BackoffMax: after the n-th failure in a row with a
+	// peer, skip it for BackoffBase·2ⁿ⁻¹ ≤ BackoffMax (500 ms, 30 s).
+	BackoffBase, BackoffMax time.Duration
+	// Seed seeds the peer shuffle (deterministic under simnet).
+	Seed uint64
+	// Logger receives debug logs (nil: discard).
+	Logger *slog.Logger
+	// Metrics receives counters (nil: NopMetrics).
+	Metrics Metrics
+	// Sender is the guarded send path (nil: PassThrough).
+	Sender Sender
+	// Liveness lists peers with a live connection (nil: every member peer
+	// is a candidate and an Open that fails with p2p.ErrUnreachable
+	// skips to the next one, as on simnet).
+	Liveness Liveness
+	// Reporter receives misbehaviour points (nil: none).
+	Reporter Reporter
+}
+
+// Liveness is the connection view of SPEC §9 peer choice; *p2p.Host
+// implements it.
+type Liveness interface {
+	ConnectedPeers() []peer.ID
+}
+
+// Reporter counts misbehaviour against a peer (SPEC §6.6); *p2p.Host
+// implements it.
+type Reporter interface {
+	ReportMisbehaviour(p peer.ID, protocol, kind string)
+}
+
+// DefaultServiceConfig returns the §10 defaults.
+func DefaultServiceConfig() ServiceConfig {
+	return ServiceConfig{
+		Session:      DefaultConfig(),
+		SyncInterval: 500 * time.Millisecond, SyncPeerGap: 2 * time.Second,
+		SyncMaxInbound: 8, SyncRoundTimeout: 10 * time.Second,
+		BackoffBase: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+	}
+}
+
+// Validate reports whether c is usable. It never mutates c.
+func (c ServiceConfig) Validate() error {
+	if err := c.Session.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.SyncInterval <= 0 || c.SyncRoundTimeout <= 0:
+		return fmt.Errorf("%w: SyncInterval and SyncRoundTimeout must be positive", ErrConfig)
+	case c.SyncPeerGap < 0:
+		return fmt.Errorf("%w: SyncPeerGap %v", ErrConfig, c.SyncPeerGap)
+	case c.SyncMaxInbound < 1:
+		return fmt.Errorf("%w: SyncMaxInbound %d", ErrConfig, c.SyncMaxInbound)
+	case c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase:
+		return fmt.Errorf("%w: backoff %v..%v", ErrConfig, c.BackoffBase, c.BackoffMax)
+	}
+	return nil
+}
+
+// withDefaults fills the optional interfaces.
+func (c ServiceConfig) withDefaults() ServiceConfig {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = NopMetrics{}
+	}
+	if c.Sender == nil {
+		c.Sender = PassThrough{}
+	}
+	return c
+}
