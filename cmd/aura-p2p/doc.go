@@ -1,0 +1,26 @@
+// Command aura-p2p runs Aura nodes on libp2p: init a data directory, print
+// its identity, run a peer or a bootstrap node, or start a local devnet.
+// README-section.md (merged into the repository README) documents every
+// command, flag, config field and metric.
+//
+// Layout: main.go only installs the SIGINT/SIGTERM context and calls Main;
+// cli.go dispatches subcommands, each with its own flag.FlagSet
+// (cmd_*.go); node wiring lives in package node, the devnet in
+// internal/devnet, the Prometheus binding in internal/promx (the only
+// Prometheus importer besides go-libp2p).
+//
+// Invariants:
+//   - Exit codes: 0 success or --help, 1 runtime error, 2 usage error; every
+//     subcommand answers --help (main_test.go TestHelpEveryCommand,
+//     TestUsageErrors).
+//   - A bad --bootstrap or --listen value is a usage error naming the flag
+//     and the value, and creates nothing (TestInitBadBootstrapNamesIt).
+//   - init never overwrites a data directory (TestInitRefusesExistingDir);
+//     id is stable across runs (TestInitIDStable); a bad config file is a
+//     runtime error naming the file (TestBadConfigFile).
+//   - SIGINT/SIGTERM end run/bootstrap cleanly with exit 0, every
+//     component closed and the goroutines drained (signal_test.go
+//     TestSignalShutdown, main_test.go TestRunCancelDrains).
+//   - /metrics serves libp2p's collectors and Aura's from one registry
+//     (TestRunCancelDrains).
+package main
