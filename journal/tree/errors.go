@@ -41,7 +41,3 @@ var (
 // ErrInvalidGenesis reports an authority Genesis that is not the
 // single-device form of SPEC §4.1 item 1 or whose signature fails.
 var ErrInvalidGenesis = errors.New("tree: invalid genesis")
-
-// ErrNoGenesis reports a namespace without a valid Genesis: nothing
-// reduces (every entry is inert).
-var ErrNoGenesis = errors.New("tree: no valid genesis")

@@ -56,7 +56,7 @@ type TreeState struct {
 	GroupKey   [32]byte
 	VerShares  map[uint16][32]byte
 	KeyEpoch   uint64
-	NextLeafId uint32 //nolint:revive // SPEC §4 field name
+	NextLeafId uint32 // SPEC §4 spelling
 }
 
 // TreeOp is a tree update, the op of an authority Commit (SPEC §4).
