@@ -10,8 +10,8 @@ import (
 	"time"
 
 	ds "github.com/ipfs/go-datastore"
-	"github.com/libp2p/go-libp2p/core/peer"
 	dssync "github.com/ipfs/go-datastore/sync"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aura-p2p/aura-p2p/internal/canon"
 	"github.com/aura-p2p/aura-p2p/journal"
@@ -123,17 +123,17 @@ func keysOf(fx *journaltest.StaticContext, i int) NamespaceKeys {
 }
 
 // startReplicas starts one service per transport, founder i on trs[i].
-func startReplicas(t testing.TB, fx *journaltest.StaticContext, trs []p2p.Transport, cfg ServiceConfig, live func(int) Liveness) []*replica {
+func startReplicas(t testing.TB, fx *journaltest.StaticContext, trs []p2p.Transport, cfg ServiceConfig, seed int64, live func(int) Liveness) []*replica {
 	t.Helper()
-	seed := seedFacts(fx, trs)
+	facts := seedFacts(fx, trs)
 	out := make([]*replica, len(trs))
 	for i, tr := range trs {
 		r := &replica{i: i, tr: tr, j: memJournal(t, fx.NS()), m: newCountMetrics()}
-		if _, err := r.j.Add(context.Background(), fx.NS(), time.Now(), seed...); err != nil {
+		if _, err := r.j.Add(context.Background(), fx.NS(), time.Now(), facts...); err != nil {
 			t.Fatal(err)
 		}
 		c := cfg
-		c.Seed, c.Metrics = uint64(i+1), r.m
+		c.Seed, c.Metrics = uint64(seed)<<8|uint64(i), r.m
 		if live != nil {
 			c.Liveness = live(i)
 		}
@@ -162,6 +162,18 @@ func (r *replica) write(t testing.TB, fx *journaltest.StaticContext, tag string,
 	}
 	if _, err := r.svc.Write(context.Background(), fx.NS(), raws...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// writeQuiet stores n Generic facts in the journal only: no push, the
+// service learns of them at its next session.
+func (r *replica) writeQuiet(t testing.TB, fx *journaltest.StaticContext, tag string, n int) {
+	t.Helper()
+	for k := range n {
+		raw := journaltest.Raw(fx.Generic(r.i, 1, fmt.Appendf(nil, "%s/%d/%d", tag, r.i, k)))
+		if _, err := r.j.Add(context.Background(), fx.NS(), time.Now(), raw); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -194,17 +206,26 @@ func (r *replica) fingerprint(t testing.TB, ns journal.Namespace) fingerprint {
 }
 
 // converged reports whether all replicas hold want entries with equal
-// ids, C[0] and canonical state.
+// ids, C[0] and canonical state. The cheap id comparison runs first.
 func converged(t testing.TB, rs []*replica, ns journal.Namespace, want int) bool {
 	t.Helper()
-	f0 := rs[0].fingerprint(t, ns)
-	if len(f0.ids) != want {
-		return false
+	var ids0 []journal.EntryID
+	for i, r := range rs {
+		ids, err := r.j.EntryIDs(context.Background(), ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(ids, compareIDs)
+		if len(ids) != want || (i > 0 && !slices.Equal(ids, ids0)) {
+			return false
+		}
+		ids0 = ids
 	}
+	f0 := rs[0].fingerprint(t, ns)
 	for _, r := range rs[1:] {
 		f := r.fingerprint(t, ns)
 		if !slices.Equal(f.ids, f0.ids) || f.c0 != f0.c0 || !bytes.Equal(f.state, f0.state) {
-			return false
+			t.Fatalf("equal EntryIDs but different C[0] or reduced state")
 		}
 	}
 	return true

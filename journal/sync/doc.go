@@ -3,12 +3,35 @@
 // and a responder R with a rateless invertible Bloom lookup table
 // (package riblt), then fetches and pushes the differing entries.
 //
-// This package currently holds the pure session cores; the driver (stream
-// loop, scheduling, guarded sends, ingress) comes later.
+// The package has three layers: the pure session cores (initiator.go,
+// responder.go) and the pure scheduler (schedule.go); the wire mapping to
+// protocols/syncpb (wire.go); and the Service driver (service.go,
+// session.go) that runs them over a p2p.Transport — libp2p or
+// internal/simnet — with every frame sent through a guarded Sender
+// (sender.go; PassThrough until the flow layer plugs in).
 //
 // # Usage
 //
-// Initiator (the driver owns the stream and calls from one goroutine):
+// The driver (one per node):
+//
+//	keys := sync.NamespaceKeys{NS: ns, Secrets: []sync.Secret{sync.StaticContextSecret(kRoot)},
+//		Signer: sync.Ed25519Signer{ID: authority, Key: memberKey}}
+//	cfg := sync.DefaultServiceConfig()           // §10: 500 ms, 2 s, 8, 10 s, 500 ms·2ⁿ ≤ 30 s
+//	cfg.Liveness, cfg.Reporter = host, host      // *p2p.Host; nil on simnet
+//	svc, err := sync.NewService(host, j, cfg, keys) // j.Join(ns) first
+//	defer svc.Close()                            // stops run, aborts and awaits sessions
+//	svc.Write(ctx, ns, rawFacts...)              // journal.Add + push (≤ SyncAnnounceMax)
+//
+// Goroutines: run (service.go) owns the scheduler and publishes an
+// immutable view (keys, member keys, member peers from the last
+// reduction) that sessions read; each outbound session runs on its own
+// goroutine, each inbound one on the transport's handler goroutine; both
+// report to run, which releases the (peer, namespace) slot, backs off
+// failures, re-reduces the namespace once if the session stored entries,
+// and updates Metrics. journal/sync/syncdevnet runs the devnet step.
+//
+// The cores alone — initiator (the driver owns the stream and calls from
+// one goroutine):
 //
 //	in, err := sync.NewInitiator(cfg)       // cfg.Set = E_I snapshot, NonceI from crypto/rand
 //	out, err := in.Start()                  // [Hello]
@@ -29,21 +52,24 @@
 // grant (Hello: the initial W; each More: the increase), charged once
 // before the first of them (SPEC §9 "Guards").
 //
-// Frames are Go structs (frames.go). Their mapping to the generated
-// protobuf types of protocols/ is to live in a separate thin file
-// (wire.go) once those types exist; riblt.AppendSymbols/DecodeSymbols and
-// AppendPackedIDs/DecodePackedIDs are the packed byte forms of Syms and
+// Frames are Go structs (frames.go); EncodeFrame/DecodeFrame (wire.go)
+// map them to protocols/syncpb.SyncFrame, using riblt.AppendSymbols /
+// DecodeSymbols and AppendPackedIDs/DecodePackedIDs for Syms and
 // Ids/Want.
 //
 // # Scope
 //
 // Belongs here: key derivation (keys.go), sealed Hello/HelloAck boxes
 // (box.go), the initiator and responder state machines (initiator.go,
-// responder.go), frame limits (frames.go, config.go). Not here: reading
-// clocks or randomness, I/O beyond the read-only Entries snapshot, fact
-// decoding and EntryID recomputation (journal ingress), capability and
-// receipt checks (the flow layer, plugged in through Guard), membership
-// (the journal's reduced state, through Members).
+// responder.go), frame limits (frames.go, config.go), the wire mapping
+// (wire.go), peer choice and bounds (schedule.go), the driver (service.go,
+// session.go, view.go, service_config.go). The cores and the scheduler
+// read no clock and draw no randomness (the scheduler's shuffle is a
+// seeded PCG); only the driver does I/O. Not here: fact decoding and
+// EntryID recomputation (journal ingress, called by the driver),
+// capability and receipt checks (the flow layer, plugged in through Guard
+// and Sender), connection management (p2p). Authority namespaces are not
+// served yet: the journal does not expose AuthoritySecret_k.
 //
 // # Invariants
 //
@@ -81,4 +107,35 @@
 //     of errors.go — fuzz_test.go FuzzSessionFrames, TestSessionFramesSeeds.
 //   - Config defaults are the §10 values; Validate never mutates —
 //     config_test.go TestConfig.
+//   - Wire: every frame kind round-trips through syncpb; arbitrary bytes
+//     never panic DecodeFrame, every failure wraps ErrBadFrame, and a
+//     decoded frame re-encodes stably — wire_test.go TestWireRoundTrip,
+//     TestWireRejects, FuzzDecodeFrame.
+//   - Schedule: each pass of the shuffled round-robin visits every member
+//     peer once; a busy peer, one synced < SyncPeerGap ago, one backing
+//     off (500 ms·2ⁿ⁻¹ ≤ 30 s, reset by success) or one without a live
+//     connection is skipped; ≤ SyncMaxInbound inbound sessions and one per
+//     (peer, namespace) each way — schedule_test.go
+//     TestSchedulerRoundRobin, TestSchedulerGapBusyBackoff,
+//     TestSchedulerInbound.
+//   - Convergence (SPEC §16.25): 10 replicas of a static context split
+//     5/5 with writes on both sides reach identical EntryIDs, C[0] under a
+//     fixed key and reduced-state canonical bytes within 7 SyncIntervals
+//     of heal; with 20% frame loss within 30 — service_sim_test.go
+//     TestHealConverges, TestHealConvergesUnderLoss; on real libp2p
+//     hosts — service_libp2p_test.go TestLoopbackConverges.
+//   - Non-member (SPEC §16.13): a node that knows the ContextId but not
+//     K_root gets only resets, receives no frame, stores nothing and plants
+//     nothing — service_adv_test.go TestNonMemberGetsOnlyResets; on a
+//     real host, without a misbehaviour point —
+//     service_libp2p_test.go TestLoopbackNonMemberReset.
+//   - An equal round through the driver is Hello, HelloAck, End
+//     (≈ 1.1 KB) — service_sim_test.go TestEqualRoundBytes.
+//   - A peer sending bad symbols is reset, counted (rounds and resets
+//     bad_symbols), reported as misbehaviour and backed off —
+//     TestByzantineBadSymbols; a frame over a per-frame limit likewise
+//     (bad_frame) — TestOversizeFrameReset. Transport framing errors are
+//     counted by p2p.Host, not again here.
+//   - Close waits for the run goroutine and every session (synctest
+//     fails any test that leaks one — all service tests).
 package sync

@@ -49,6 +49,12 @@ func ResultLabel(o Outcome, err error) string {
 // "bad_frame", "oversize" — see Misbehaviour).
 func ResetReason(err error) string {
 	switch {
+	case errors.Is(err, ErrClosed):
+		return "closed"
+	case errors.Is(err, ErrTimeout):
+		return "timeout"
+	case errors.Is(err, ErrBusy):
+		return "busy"
 	case errors.Is(err, ErrBadSymbols):
 		return "bad_symbols"
 	case errors.Is(err, ErrBadFrame):
@@ -65,10 +71,6 @@ func ResetReason(err error) string {
 		return "denied"
 	case errors.Is(err, ErrUnexpectedFrame), errors.Is(err, ErrFinished):
 		return "unexpected_frame"
-	case errors.Is(err, ErrTimeout):
-		return "timeout"
-	case errors.Is(err, ErrBusy):
-		return "busy"
 	}
 	return "transport"
 }

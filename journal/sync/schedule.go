@@ -10,7 +10,13 @@ import (
 	"github.com/aura-p2p/aura-p2p/journal"
 )
 
-// sessionKey is one (namespace, peer) pair: at most one session each.
+// Directions of a session in scheduler.active.
+const (
+	dirOut uint8 = 1 << iota
+	dirIn
+)
+
+// sessionKey is one (namespace, peer) pair: at most one session each way.
 type sessionKey struct {
 	ns   journal.Namespace
 	peer peer.ID
@@ -37,7 +43,7 @@ type scheduler struct {
 	lastSync map[sessionKey]time.Time
 	fails    map[sessionKey]int
 	until    map[sessionKey]time.Time
-	active   map[sessionKey]bool // true: inbound, false: outbound
+	active   map[sessionKey]uint8 // dirOut | dirIn
 	inbound  int
 }
 
@@ -48,7 +54,7 @@ func newScheduler(cfg ServiceConfig, self peer.ID) *scheduler {
 		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x73796e63)),
 		rot:      map[journal.Namespace]*rotation{},
 		lastSync: map[sessionKey]time.Time{}, fails: map[sessionKey]int{},
-		until: map[sessionKey]time.Time{}, active: map[sessionKey]bool{},
+		until: map[sessionKey]time.Time{}, active: map[sessionKey]uint8{},
 	}
 }
 
@@ -82,7 +88,7 @@ func (sc *scheduler) shuffle(r *rotation) {
 
 // eligible: not busy, not backing off, not synced within SyncPeerGap.
 func (sc *scheduler) eligible(k sessionKey, now time.Time) bool {
-	if _, busy := sc.active[k]; busy {
+	if sc.active[k]&dirOut != 0 {
 		return false
 	}
 	if u, ok := sc.until[k]; ok && now.Before(u) {
@@ -115,7 +121,7 @@ func (sc *scheduler) candidates(ns journal.Namespace, now time.Time, live func(p
 // started records an outbound reconcile session with p and moves the
 // cursor past p; a completed pass reshuffles.
 func (sc *scheduler) started(ns journal.Namespace, p peer.ID) {
-	sc.active[sessionKey{ns, p}] = false
+	sc.active[sessionKey{ns, p}] |= dirOut
 	r := sc.rot[ns]
 	if r == nil {
 		return
@@ -132,30 +138,27 @@ func (sc *scheduler) started(ns journal.Namespace, p peer.ID) {
 	}
 }
 
-// tryPush records an outbound push session with p if no session with p
-// runs; it does not move the rotation.
+// tryPush records an outbound push session with p unless an outbound
+// session with p runs; it does not move the rotation.
 func (sc *scheduler) tryPush(ns journal.Namespace, p peer.ID) bool {
 	k := sessionKey{ns, p}
-	if _, busy := sc.active[k]; busy {
+	if sc.active[k]&dirOut != 0 {
 		return false
 	}
-	sc.active[k] = false
+	sc.active[k] |= dirOut
 	return true
 }
 
 // acquireInbound admits an inbound session from p for ns: at most
-// SyncMaxInbound at once and one per (peer, namespace). When our own
-// outbound session to p is running, the two crossed; the one opened by
-// the smaller peer ID survives.
+// SyncMaxInbound at once and one per (peer, namespace). An outbound
+// session to p may run at the same time: refusing one of two crossed
+// sessions would only cost a reset and a backoff.
 func (sc *scheduler) acquireInbound(ns journal.Namespace, p peer.ID) bool {
-	if sc.inbound >= sc.maxInbound {
-		return false
-	}
 	k := sessionKey{ns, p}
-	if in, busy := sc.active[k]; busy && (in || p > sc.self) {
+	if sc.inbound >= sc.maxInbound || sc.active[k]&dirIn != 0 {
 		return false
 	}
-	sc.active[k] = true
+	sc.active[k] |= dirIn
 	sc.inbound++
 	return true
 }
@@ -165,11 +168,13 @@ func (sc *scheduler) acquireInbound(ns journal.Namespace, p peer.ID) bool {
 // base·2ⁿ ≤ max. A push (sync false) only releases.
 func (sc *scheduler) finished(ns journal.Namespace, p peer.ID, inbound, sync, ok bool, now time.Time) {
 	k := sessionKey{ns, p}
-	if in, busy := sc.active[k]; busy && in == inbound {
-		delete(sc.active, k)
-	}
+	d := dirOut
 	if inbound {
+		d = dirIn
 		sc.inbound--
+	}
+	if sc.active[k] &^= d; sc.active[k] == 0 {
+		delete(sc.active, k)
 	}
 	switch {
 	case ok && sync:

@@ -101,7 +101,8 @@ func (s *Service) refresh(k NamespaceKeys) error {
 // a served namespace: a session stored entries or Write was called.
 func (s *Service) Changed() <-chan struct{} { return s.changed }
 
-// Join starts serving k.
+// Join starts serving k, or re-reduces it if already served (for facts
+// added to the journal directly).
 func (s *Service) Join(ctx context.Context, k NamespaceKeys) error {
 	return s.call(ctx, func() error { return s.install(k) })
 }

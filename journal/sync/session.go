@@ -12,7 +12,6 @@ import (
 
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/p2p"
-	"github.com/aura-p2p/aura-p2p/protocols"
 )
 
 // sessionResult is what a finished session reports to the run goroutine.
@@ -58,9 +57,8 @@ func (c *conn) send(frames []Frame) error {
 func (c *conn) recv() (Frame, error) {
 	b, err := c.st.ReadFrame()
 	if err != nil {
-		if errors.Is(err, protocols.ErrFrameTooLarge) || errors.Is(err, protocols.ErrBadFrame) {
-			return nil, fmt.Errorf("%w: %w", ErrBadFrame, err)
-		}
+		// Framing errors (oversize, bad prefix) are the transport's to
+		// count: p2p.Host resets and records the misbehaviour itself.
 		return nil, err
 	}
 	c.res.in += len(b)
@@ -96,9 +94,13 @@ func (c *conn) watch() func() bool {
 	return context.AfterFunc(c.ctx, func() { _ = c.st.Reset() })
 }
 
-// fail maps err (a timeout shows as a reset) and resets the stream.
+// fail maps err (a timeout or Close shows as a reset) and resets the
+// stream.
 func (c *conn) fail(err error) error {
-	if c.ctx.Err() != nil {
+	switch {
+	case c.s.ctx.Err() != nil:
+		err = fmt.Errorf("%w: %w", ErrClosed, err)
+	case c.ctx.Err() != nil:
 		err = fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
 	_ = c.st.Reset()
@@ -227,6 +229,9 @@ func (s *Service) runResponder(ctx context.Context, st p2p.Stream, rs *nsResolve
 	}
 	c.res.ns, c.res.err = rs.ns, err
 	c.res.outcome, c.res.stats = r.Outcome(), r.Stats()
+	if err != nil {
+		c.res.outcome = Aborted
+	}
 	c.res.sync = r.Mode() == ModeReconcile
 	return *c.res
 }

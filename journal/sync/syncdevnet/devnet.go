@@ -1,0 +1,215 @@
+// Package syncdevnet is the devnet step for anti-entropy (SPEC §9,
+// §16.25 on real hosts): given N transports in one process and a shared
+// static-context fixture, it starts one journal/sync Service per
+// transport, has each write facts, and reports every peer's entry count
+// and digest until all are equal or a timeout passes.
+//
+// It uses journal/journaltest's public fixture keys, so it belongs to
+// devnets and tests only, never to a production node.
+//
+// Invariants: a Result with Converged true has identical Count and Digest
+// for every peer (devnet_test.go TestRunConverges, on simnet).
+package syncdevnet
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	ds "github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aura-p2p/aura-p2p/internal/canon"
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/journal/journaltest"
+	jsync "github.com/aura-p2p/aura-p2p/journal/sync"
+	"github.com/aura-p2p/aura-p2p/p2p"
+)
+
+// Options tunes Run. The zero value is usable.
+type Options struct {
+	// Name names the static-context fixture (default "devnet"); every
+	// process building the same name gets the same keys.
+	Name string
+	// Writes is the number of Generic facts each peer writes (default 5).
+	Writes int
+	// Timeout bounds the wait for convergence (default 30 s).
+	Timeout time.Duration
+	// Service configures each Service (zero: DefaultServiceConfig).
+	Service jsync.ServiceConfig
+	// Logger receives one line per report (nil: discard).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Name == "" {
+		o.Name = "devnet"
+	}
+	if o.Writes <= 0 {
+		o.Writes = 5
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Service.SyncInterval == 0 {
+		o.Service = jsync.DefaultServiceConfig()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// PeerReport is one peer's view of the context journal.
+type PeerReport struct {
+	Peer  peer.ID
+	Count int
+	// Digest is H("aura/devnet/sync-digest/v1", sorted EntryIDs).
+	Digest [32]byte
+}
+
+// Result is Run's outcome.
+type Result struct {
+	Converged bool
+	// Elapsed is the time from the first write to convergence (or the
+	// timeout).
+	Elapsed time.Duration
+	// Want is the entry count every peer should reach.
+	Want  int
+	Peers []PeerReport
+}
+
+// Run starts a Service on each of trs (founder i on trs[i]) over
+// in-memory journals, writes Options.Writes facts on each, and polls
+// every SyncInterval/5 until every peer holds the same Want entries or
+// the timeout. Transports that implement jsync.Liveness or
+// jsync.Reporter (as *p2p.Host does) are used as such. Services are
+// closed before Run returns.
+func Run(ctx context.Context, trs []p2p.Transport, opts Options) (Result, error) {
+	opts = opts.withDefaults()
+	fx := journaltest.NewStaticContext(opts.Name, len(trs))
+	nodes, err := start(ctx, fx, trs, opts)
+	defer func() {
+		for _, n := range nodes {
+			_ = n.svc.Close()
+		}
+	}()
+	if err != nil {
+		return Result{}, err
+	}
+	begin := time.Now()
+	for i, n := range nodes {
+		if err := n.write(ctx, fx, i, opts.Writes); err != nil {
+			return Result{}, err
+		}
+	}
+	res := Result{Want: 1 + len(trs) + len(trs)*opts.Writes}
+	return poll(ctx, nodes, fx.NS(), res, begin, opts)
+}
+
+type node struct {
+	tr  p2p.Transport
+	j   *journal.Journal
+	svc *jsync.Service
+}
+
+func start(ctx context.Context, fx *journaltest.StaticContext, trs []p2p.Transport, opts Options) ([]*node, error) {
+	seed := [][]byte{journaltest.Raw(fx.Genesis())}
+	for i, tr := range trs {
+		seed = append(seed, journaltest.Raw(fx.DevicePeer(i, []byte(tr.Self()), nil, 1)))
+	}
+	var nodes []*node
+	for i, tr := range trs {
+		j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+		if err != nil {
+			return nodes, err
+		}
+		j.Join(fx.NS())
+		if _, err := j.Add(ctx, fx.NS(), time.Now(), seed...); err != nil {
+			return nodes, err
+		}
+		svc, err := jsync.NewService(tr, j, serviceConfig(opts.Service, tr, i), keys(fx, i))
+		if err != nil {
+			return nodes, err
+		}
+		nodes = append(nodes, &node{tr: tr, j: j, svc: svc})
+	}
+	return nodes, nil
+}
+
+func serviceConfig(c jsync.ServiceConfig, tr p2p.Transport, i int) jsync.ServiceConfig {
+	c.Seed = uint64(i) + 1
+	if l, ok := tr.(jsync.Liveness); ok && c.Liveness == nil {
+		c.Liveness = l
+	}
+	if r, ok := tr.(jsync.Reporter); ok && c.Reporter == nil {
+		c.Reporter = r
+	}
+	return c
+}
+
+func keys(fx *journaltest.StaticContext, i int) jsync.NamespaceKeys {
+	f := fx.Founders[i]
+	return jsync.NamespaceKeys{NS: fx.NS(), Secrets: []jsync.Secret{jsync.StaticContextSecret(fx.KRoot)},
+		Signer: jsync.Ed25519Signer{ID: f.Authority, Key: f.MemberKey}}
+}
+
+func (n *node) write(ctx context.Context, fx *journaltest.StaticContext, i, count int) error {
+	raws := make([][]byte, count)
+	for k := range raws {
+		raws[k] = journaltest.Raw(fx.Generic(i, 1, fmt.Appendf(nil, "devnet/%s/%d", n.tr.Self(), k)))
+	}
+	_, err := n.svc.Write(ctx, fx.NS(), raws...)
+	return err
+}
+
+func poll(ctx context.Context, nodes []*node, ns journal.Namespace, res Result, begin time.Time, opts Options) (Result, error) {
+	t := time.NewTicker(max(opts.Service.SyncInterval/5, time.Millisecond))
+	defer t.Stop()
+	deadline := time.NewTimer(opts.Timeout)
+	defer deadline.Stop()
+	for {
+		var err error
+		if res.Peers, err = reports(ctx, nodes, ns); err != nil {
+			return res, err
+		}
+		res.Elapsed = time.Since(begin)
+		if res.Converged = allEqual(res.Peers, res.Want); res.Converged {
+			opts.Logger.Info("sync devnet converged", "peers", len(nodes), "elapsed", res.Elapsed)
+			return res, nil
+		}
+		select {
+		case <-t.C:
+		case <-deadline.C:
+			return res, nil
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
+}
+
+func reports(ctx context.Context, nodes []*node, ns journal.Namespace) ([]PeerReport, error) {
+	out := make([]PeerReport, len(nodes))
+	for i, n := range nodes {
+		ids, err := n.j.EntryIDs(ctx, ns)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(ids, func(a, b journal.EntryID) int { return bytes.Compare(a[:], b[:]) })
+		out[i] = PeerReport{Peer: n.tr.Self(), Count: len(ids), Digest: canon.H("aura/devnet/sync-digest/v1", jsync.AppendPackedIDs(nil, ids))}
+	}
+	return out, nil
+}
+
+func allEqual(ps []PeerReport, want int) bool {
+	for _, p := range ps {
+		if p.Count != want || p.Digest != ps[0].Digest {
+			return false
+		}
+	}
+	return true
+}
