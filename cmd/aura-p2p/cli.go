@@ -45,6 +45,9 @@ func commands() []command {
 		{"run", "run a peer that joins the mesh", runPeer},
 		{"bootstrap", "run a bootstrap node (DHT server, relay service)", runBootstrap},
 		{"devnet", "start a bootstrap node and N peers on 127.0.0.1 and check they join", runDevnet},
+		{"status", "ask a running daemon for its peer ID, peers and joined state", runStatus},
+		{"authority", "create, show or change an authority (via the running daemon)", runAuthority},
+		{"device", "invite, join or remove devices (via the running daemon)", runDevice},
 		{"version", "print the module and Go versions", runVersion},
 	}
 }
@@ -117,13 +120,12 @@ func newFlagSet(std *stdio, name, synopsis, about string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args; --help prints usage to stdout and returns
-// flag.ErrHelp; any other flag error becomes a usageError. Positional
-// arguments are refused.
+// parse parses args; --help prints usage to stdout (FlagSet.Parse calls
+// fs.Usage itself) and returns flag.ErrHelp; any other flag error becomes
+// a usageError. Positional arguments are refused.
 func parse(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
 		return err
 	}
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 type runFlags struct {
 	data        string
 	metricsAddr string
+	control     bool
 	log         logFlags
 }
 
@@ -35,6 +36,7 @@ func runNode(ctx context.Context, std *stdio, args []string, boot bool) error {
 	fs := newFlagSet(std, name, "--data DIR [flags]", about)
 	fs.StringVar(&f.data, "data", "", "data directory created by 'aura-p2p init' (required)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", DefaultMetricsAddr, "serve Prometheus /metrics on this host:port (\"\" = off)")
+	fs.BoolVar(&f.control, "control", true, "serve the local control API on DIR/control.sock (for status, authority, device)")
 	f.log.register(fs, "info")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -52,6 +54,9 @@ func runNode(ctx context.Context, std *stdio, args []string, boot bool) error {
 	}
 	cfg := node.Config{DataDir: f.data, Bootstrap: boot, Logger: log, Metrics: tel.node}
 	tel.apply(&cfg.P2P)
+	if f.control {
+		cfg.Services = append(cfg.Services, controlService(f.data))
+	}
 	return errors.Join(serve(ctx, std, cfg, tel), tel.Close())
 }
 

@@ -1,5 +1,6 @@
 // Command aura-p2p runs Aura nodes on libp2p: init a data directory, print
-// its identity, run a peer or a bootstrap node, or start a local devnet.
+// its identity, run a peer or a bootstrap node, or start a local devnet;
+// status, authority and device talk to a running daemon (package control).
 // README-section.md (merged into the repository README) documents every
 // command, flag, config field and metric.
 //
@@ -23,4 +24,11 @@
 //     TestSignalShutdown, main_test.go TestRunCancelDrains).
 //   - /metrics serves libp2p's collectors and Aura's from one registry
 //     (TestRunCancelDrains).
+//   - run/bootstrap serve the control API on DIR/control.sock (package
+//     control; --control=false disables it); status, authority and device
+//     are its clients (cmd_status.go, cmd_authority.go, cmd_control.go). A
+//     method the daemon does not serve yet is "this daemon does not serve
+//     <method> yet" with exit 1; no daemon is "no daemon is running" with
+//     exit 1 (control_test.go TestCLIAgainstDaemon, TestStatusNoDaemon);
+//     every subcommand prints its --help once (TestHelpOnceEverySubcommand).
 package main

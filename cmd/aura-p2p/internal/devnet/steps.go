@@ -19,11 +19,13 @@ type Step struct {
 }
 
 // DefaultSteps are the steps `aura-p2p devnet` runs: every peer joins
-// (SPEC §14), then every peer's gossip message reaches every peer.
+// (SPEC §14), then every peer's gossip message reaches every peer, then
+// the peers' journals of one static context converge by anti-entropy.
 func DefaultSteps() []Step {
 	return []Step{
 		{Name: "join", Run: JoinStep},
 		{Name: "gossip", Run: GossipStep},
+		{Name: "journals", Run: JournalsStep},
 	}
 }
 
