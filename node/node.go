@@ -70,6 +70,10 @@ type Env struct {
 	Datastore journal.Datastore
 	// Logger is the node's logger.
 	Logger *slog.Logger
+	// JoinPeers is the N of the node's joined test (Config.JoinPeers).
+	JoinPeers int
+	// Started is when Start began (for uptime reports).
+	Started time.Time
 }
 
 // Node is the composition root: identity, datastore, host and services.
@@ -82,13 +86,14 @@ type Node struct {
 	store journal.Datastore
 	log   *slog.Logger
 
-	mu       sync.Mutex
-	started  bool
-	closed   bool
-	host     *p2p.Host
-	services []Service
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
+	mu        sync.Mutex
+	started   bool
+	startedAt time.Time
+	closed    bool
+	host      *p2p.Host
+	services  []Service
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // Open loads the identity and config file of cfg.DataDir and opens the
@@ -185,6 +190,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return ErrStarted
 	}
 	n.started = true
+	n.startedAt = time.Now()
 	h, err := p2p.New(ctx, n.p2p)
 	if err != nil {
 		return fmt.Errorf("node: start host: %w", err)
@@ -202,7 +208,7 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) startServices(ctx context.Context) error {
-	env := Env{Host: n.host, Datastore: n.store, Logger: n.log}
+	env := Env{Host: n.host, Datastore: n.store, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
 	for i, f := range n.cfg.Services {
 		svc, err := f(env)
 		if err != nil {

@@ -51,7 +51,10 @@ type Host struct {
 	closeErr  error
 }
 
-var _ Transport = (*Host)(nil)
+var (
+	_ Transport      = (*Host)(nil)
+	_ bootstrap.Host = (*Host)(nil)
+)
 
 // New builds and starts a host from cfg. ctx bounds construction only; the
 // host runs until Close. Invalid configs fail with ErrInvalidConfig.
@@ -338,3 +341,11 @@ func (h *Host) relayPeerSource(ctx context.Context, num int) <-chan peer.AddrInf
 	}
 	return out
 }
+
+// Protect shields p's connections from connection-manager trimming under
+// tag (SPEC §10: own devices, committee peers, sync sessions, channels).
+func (h *Host) Protect(p peer.ID, tag string) { h.host.ConnManager().Protect(p, tag) }
+
+// Unprotect removes tag's protection from p and reports whether p is
+// still protected under another tag.
+func (h *Host) Unprotect(p peer.ID, tag string) bool { return h.host.ConnManager().Unprotect(p, tag) }

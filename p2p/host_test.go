@@ -206,6 +206,24 @@ func TestResourceLimits(t *testing.T) {
 			t.Fatalf("%s inbound streams per peer %v", p, got)
 		}
 	}
+	r := relayResources()
+	if r.Limit == nil || r.Limit.Duration != time.Hour || r.Limit.Data != 64<<20 ||
+		r.MaxReservations != 1024 || r.MaxCircuits != 64 {
+		t.Fatalf("relay resources %+v", r)
+	}
+}
+
+func TestProtect(t *testing.T) {
+	a := newTestHost(t, testConfig())
+	defer a.Close()
+	p := peer.ID("x")
+	a.Protect(p, "committee")
+	if !a.LibP2P().ConnManager().IsProtected(p, "committee") {
+		t.Fatal("not protected")
+	}
+	if a.Unprotect(p, "committee") {
+		t.Fatal("still protected")
+	}
 }
 
 func TestTransportErrors(t *testing.T) {

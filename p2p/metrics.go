@@ -18,7 +18,7 @@ type Metrics interface {
 	// aura_p2p_gossip_delivered_total{topic}.
 	GossipDelivered(topic string)
 	// GossipDropped counts a message or RPC dropped for lack of capacity:
-	// aura_p2p_gossip_dropped_total{reason=rpc_queue_full|
+	// aura_p2p_gossip_dropped_total{reason=rpc_dropped|
 	// validation_queue_full|validation_throttled|subscriber_slow}.
 	GossipDropped(reason string)
 	// StreamReset counts a stream this host reset on bad input:

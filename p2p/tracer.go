@@ -61,7 +61,7 @@ func (t *meshTracer) DeliverMessage(msg *pubsub.Message) { t.m.GossipDelivered(m
 func (t *meshTracer) UndeliverableMessage(*pubsub.Message) { t.m.GossipDropped(DropSubscriberSlow) }
 
 // DropRPC implements pubsub.RawTracer.
-func (t *meshTracer) DropRPC(*pubsub.RPC, peer.ID) { t.m.GossipDropped(DropRPCQueueFull) }
+func (t *meshTracer) DropRPC(*pubsub.RPC, peer.ID) { t.m.GossipDropped(DropRPC) }
 
 // RejectMessage implements pubsub.RawTracer; capacity rejections count as
 // drops (validator verdicts are counted by the host's validator).
@@ -76,7 +76,7 @@ func (t *meshTracer) RejectMessage(_ *pubsub.Message, reason string) {
 
 // Drop reasons for Metrics.GossipDropped.
 const (
-	DropRPCQueueFull        = "rpc_queue_full"
+	DropRPC                 = "rpc_dropped"
 	DropValidationQueueFull = "validation_queue_full"
 	DropValidationThrottled = "validation_throttled"
 	DropSubscriberSlow      = "subscriber_slow"
