@@ -14,6 +14,10 @@
 //	set, _ := j.Store().Set(ctx, ns)                // stored entries
 //	st, _ := journal.DefaultRegistry().ReduceSet(set)
 //
+// A guarded send that writes facts stages them in its charge batch:
+// Msg.Stage = []flow.Stager{j.Stage(ns, entries...)}. Version(ns) is a
+// change counter for caches of reductions (flow/jstate).
+//
 // Sync uses Checker.Ingress for received bytes, Store.EntryIDs for its
 // set snapshot, Store.Get to serve entries, and Journal.Put (one batch
 // per Facts frame). journal/journaltest builds static-context fixtures.
@@ -62,6 +66,12 @@
 //     read continues (store.go; TestCorruptQuarantined).
 //   - Only the join of a register FactID is stored, in any arrival order
 //     (store.go stageRegister; TestStoreRegisterJoin).
+//   - A FactStage (Journal.Stage) writes into a caller's batch — the
+//     guard chain's charge batch — under the Store's write lock until
+//     Finish: its entries are acknowledged iff that batch committed, and
+//     Version(ns) rises only for committed new entries (stage.go;
+//     stage_test.go TestFactStageJoinsCallerBatch; flow/jstate
+//     TestSendStagesJournalFacts).
 //   - Facts of non-member namespaces are refused with nothing written
 //     (journal.go; TestNonMemberRefused).
 //   - Deferred facts are durable, neither acknowledged nor in EntryIDs,

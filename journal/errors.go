@@ -72,3 +72,7 @@ func (e *DeferredError) Unwrap() error { return ErrDeferred }
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
+
+// ErrStageUsed: a FactStage was staged into a second batch; each one
+// stages its entries exactly once (Journal.Stage).
+var ErrStageUsed = errors.New("journal: fact stage already used")

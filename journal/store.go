@@ -28,6 +28,11 @@ type Store struct {
 	mu         sync.Mutex
 	namespaces map[Namespace]struct{}
 	deferred   map[Namespace]*deferQueue
+
+	// vmu guards vers: per-namespace change counters (Version), kept
+	// apart from mu so readers never wait for a batch's fsync.
+	vmu  sync.Mutex
+	vers map[Namespace]uint64
 }
 
 // OpenStore opens the journal over d, scanning its keys once to index
@@ -35,7 +40,8 @@ type Store struct {
 func OpenStore(ctx context.Context, d Datastore, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
 	s := &Store{d: d, log: cfg.Logger, met: cfg.Metrics,
-		namespaces: map[Namespace]struct{}{}, deferred: map[Namespace]*deferQueue{}}
+		namespaces: map[Namespace]struct{}{}, deferred: map[Namespace]*deferQueue{},
+		vers: map[Namespace]uint64{}}
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
@@ -97,16 +103,36 @@ func (s *Store) commit(ctx context.Context, b ds.Batch, ns Namespace, stored int
 	if err := b.Commit(ctx); err != nil {
 		return fmt.Errorf("journal: commit: %w", err)
 	}
-	if stored > 0 {
-		s.namespaces[ns] = struct{}{}
-		s.met.EntriesStored(stored)
-	}
+	s.committed(ns, stored)
 	return nil
+}
+
+// committed records stored (> 0) new entries of ns after their batch
+// committed. Caller holds mu.
+func (s *Store) committed(ns Namespace, stored int) {
+	if stored <= 0 {
+		return
+	}
+	s.namespaces[ns] = struct{}{}
+	s.met.EntriesStored(stored)
+	s.vmu.Lock()
+	s.vers[ns]++
+	s.vmu.Unlock()
+}
+
+// Version is ns's change counter: it rises after every committed batch
+// that stored at least one new entry (or register body) of ns, and is 0
+// for a namespace never written since OpenStore. Readers caching a
+// reduction of ns re-reduce only when it changed.
+func (s *Store) Version(ns Namespace) uint64 {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	return s.vers[ns]
 }
 
 // stage adds the writes for entries to b and returns how many entries
 // become stored. Caller holds mu.
-func (s *Store) stage(ctx context.Context, b ds.Batch, ns Namespace, entries []Entry) (int, error) {
+func (s *Store) stage(ctx context.Context, b ds.Write, ns Namespace, entries []Entry) (int, error) {
 	for _, e := range entries {
 		if e.Fact.NS != ns {
 			return 0, ErrNamespaceMismatch
@@ -129,7 +155,7 @@ func (s *Store) stage(ctx context.Context, b ds.Batch, ns Namespace, entries []E
 	return stored, nil
 }
 
-func (s *Store) stageOne(ctx context.Context, b ds.Batch, e Entry) (bool, error) {
+func (s *Store) stageOne(ctx context.Context, b ds.Write, e Entry) (bool, error) {
 	ns := e.Fact.NS
 	has, err := s.d.Has(ctx, entryKey(ns, e.ID))
 	if err != nil {
@@ -155,7 +181,7 @@ func (s *Store) stageOne(ctx context.Context, b ds.Batch, e Entry) (bool, error)
 
 // stageRegister compares e with the stored bodies of its FactID; when e
 // wins it stages their deletion and returns true.
-func (s *Store) stageRegister(ctx context.Context, b ds.Batch, e Entry) (bool, error) {
+func (s *Store) stageRegister(ctx context.Context, b ds.Write, e Entry) (bool, error) {
 	ns := e.Fact.NS
 	ids, err := s.indexed(ctx, ns, e.FactID)
 	if err != nil {
@@ -183,7 +209,7 @@ func (s *Store) stageRegister(ctx context.Context, b ds.Batch, e Entry) (bool, e
 	return true, nil
 }
 
-func deleteAll(ctx context.Context, b ds.Batch, keys ...ds.Key) error {
+func deleteAll(ctx context.Context, b ds.Write, keys ...ds.Key) error {
 	for _, k := range keys {
 		if err := b.Delete(ctx, k); err != nil {
 			return fmt.Errorf("journal: batch delete: %w", err)

@@ -14,10 +14,21 @@
 //	config.json    FileConfig, 0600, unknown fields rejected
 //	datastore/     go-ds-pebble with pebble.Sync (journal.OpenPebble)
 //
-// Scope: wiring and lifecycle only — no protocol logic. Later issues add
-// journal sync, the flow sender and consensus as Services (Config.Services):
-// each is built from Env once the host runs, started in order and closed
-// in reverse order before the host.
+// Scope: wiring and lifecycle only — no protocol logic. Open opens the
+// datastore, the node's one journal over it (journal.Open) and the
+// journal-backed guard state (flow/jstate, keys from Config.Keyring);
+// Start builds the host, then the node's one guarded sender
+// (flow.New(host, datastore, state, Config.Flow)) and, with a Keyring,
+// the lazy FlowCharge signer (jstate.ChargeSigner), then the Services
+// (Config.Services: journal sync, consensus, control, ...): each is built
+// from Env, started in order and closed in reverse order before the host.
+//
+// The guarded send path (SPEC §6.4, §15): node is the only holder of both
+// the p2p.Transport (the *p2p.Host) and the datastore. Services get
+// Env.Sender — every write they make is charged before it leaves — and
+// Env.Host, a read-only HostInfo wrapper that cannot open streams or
+// publish and from which no type assertion recovers the Transport. The
+// authority sync calls Env.Charges.AtSnapshot when it snapshots E.
 //
 // Layering (STYLE.md §1b): cmd/aura-p2p → node → services → flow → journal →
 // p2p. node imports no Prometheus; cmd/aura-p2p binds Metrics.
@@ -31,6 +42,13 @@
 //   - Every config-file problem is a *ConfigError matching ErrBadConfig and
 //     naming file, field and value; parsing never panics
 //     (fileconfig_test.go TestParseFileConfig, FuzzParseFileConfig).
+//   - Services get the node's one Sender, journal and state, and no Env
+//     field is (or wraps as its dynamic type) a p2p.Transport
+//     (sender_test.go TestEnvHasSenderNotTransport); without a Keyring the
+//     Sender still serves per-device budgets and no FlowCharge is signed
+//     (TestNoKeyringSender); two nodes exchange a guarded envelope over
+//     libp2p with limits, keys and peer resolution from their journals
+//     (TestGuardedSendBetweenNodes).
 //   - Close order is the reverse of start order: stats loop, services (last
 //     first), host, datastore; a failed Start unwinds what it started; after
 //     Run returns no goroutine of the node remains (node_test.go

@@ -11,6 +11,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/flow"
+	"github.com/aura-p2p/aura-p2p/flow/jstate"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/p2p"
 )
@@ -41,9 +43,21 @@ type Config struct {
 	// StatsInterval is how often the node gauges refresh. Zero:
 	// DefaultStatsInterval.
 	StatsInterval time.Duration
-	// Services are built and started in order after the host, closed in
-	// reverse order before it.
+	// Services are built and started in order after the host and the
+	// guarded Sender, closed in reverse order before them.
 	Services []ServiceFunc
+	// Keyring is this device's authority keys (jstate). Nil: a node
+	// without an authority (a bootstrap node) — context-scope sends and
+	// receives are refused, per-device budgets (authority scope, topics)
+	// still work, and no FlowCharge registers are signed.
+	Keyring *jstate.Keyring
+	// Flow configures the node's one guarded Sender (policy, topic
+	// limits, metrics). A nil Flow.Logger becomes Logger with
+	// component=flow.
+	Flow flow.Config
+	// SyncInterval spaces two FlowCharge signatures of one budget key
+	// (SPEC §6.4, §10). Zero: jstate.DefaultSyncInterval.
+	SyncInterval time.Duration
 	// Logger receives structured logs. Nil: discard.
 	Logger *slog.Logger
 	// Metrics receives node gauges. Nil: NopMetrics.
@@ -62,10 +76,27 @@ type Service interface {
 // ServiceFunc builds a Service once the host exists.
 type ServiceFunc func(Env) (Service, error)
 
-// Env is what a ServiceFunc gets from the node.
+// Env is what a ServiceFunc gets from the node. It holds no
+// p2p.Transport: protocol services send and receive through Sender, the
+// node's one guarded sender (SPEC §6.4, §15); only the node holds both
+// the Transport and the datastore.
 type Env struct {
-	// Host is the running libp2p host.
-	Host *p2p.Host
+	// Host is a read-only view of the running host (status, peers,
+	// misbehaviour reports); it cannot open streams or publish.
+	Host HostInfo
+	// Sender is the node's guarded sender over the host's Transport, the
+	// datastore and State: every protocol write goes through it.
+	Sender *flow.Sender
+	// Journal is the node's one journal over Datastore (the single owner
+	// of its register writes); services must not open another.
+	Journal *journal.Journal
+	// State is the journal-backed guard-chain state (peer resolution
+	// through DevicePeer facts).
+	State *jstate.State
+	// Charges signs lazy FlowCharge registers; the authority sync calls
+	// Charges.AtSnapshot when it snapshots a namespace. Nil without a
+	// Keyring.
+	Charges *jstate.ChargeSigner
 	// Datastore is the node's one datastore (SPEC §3).
 	Datastore journal.Datastore
 	// Logger is the node's logger.
@@ -84,6 +115,8 @@ type Node struct {
 	p2p   p2p.Config
 	id    peer.ID
 	store journal.Datastore
+	jrnl  *journal.Journal
+	state *jstate.State
 	log   *slog.Logger
 
 	mu        sync.Mutex
@@ -91,6 +124,8 @@ type Node struct {
 	startedAt time.Time
 	closed    bool
 	host      *p2p.Host
+	sender    *flow.Sender
+	charges   *jstate.ChargeSigner
 	services  []Service
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
@@ -112,7 +147,11 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
-	return &Node{cfg: cfg, p2p: pc, id: info.ID, store: store, log: cfg.Logger}, nil
+	n := &Node{cfg: cfg, p2p: pc, id: info.ID, store: store, log: cfg.Logger}
+	if err := n.openJournal(); err != nil {
+		return nil, errors.Join(err, n.closeStore())
+	}
+	return n, nil
 }
 
 func (c Config) withDefaults() Config {
@@ -196,6 +235,9 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: start host: %w", err)
 	}
 	n.host = h
+	if err := n.buildSender(h); err != nil {
+		return errors.Join(err, n.closeLocked())
+	}
 	if err := n.startServices(ctx); err != nil {
 		return errors.Join(err, n.closeLocked())
 	}
@@ -208,7 +250,8 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) startServices(ctx context.Context) error {
-	env := Env{Host: n.host, Datastore: n.store, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
+	env := Env{Host: hostInfo{n.host}, Sender: n.sender, Journal: n.jrnl, State: n.state, Charges: n.charges,
+		Datastore: n.store, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
 	for i, f := range n.cfg.Services {
 		svc, err := f(env)
 		if err != nil {
@@ -249,6 +292,7 @@ func (n *Node) closeLocked() error {
 		}
 	}
 	n.services = nil
+	n.sender, n.charges = nil, nil
 	n.cfg.Metrics.ServicesRunning(0)
 	if n.host != nil {
 		if err := n.host.Close(); err != nil {

@@ -123,7 +123,7 @@ type recorder struct {
 	name    string
 	log     *eventLog
 	failErr error
-	host    *p2p.Host
+	host    HostInfo
 }
 
 type eventLog struct {
