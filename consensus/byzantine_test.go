@@ -176,7 +176,7 @@ func equivocated(c *cluster, from int, m Message, rng *rand.Rand) Message {
 func byzSeeds() (first, count uint64) {
 	count = 300
 	if raceEnabled {
-		count = 24 // crypto and gossip under -race are ~30x slower; see doc.go
+		count = 32 // crypto and gossip under -race are ~30x slower; see doc.go
 	}
 	if os.Getenv("AURA_LONG") == "1" {
 		count = 10000
@@ -197,7 +197,7 @@ func byzSeeds() (first, count uint64) {
 // agree, every stored commit verifies (t valid shares under the
 // committee key) and carries the honest rid, conflicting commits = 0.
 // A failing seed is its subtest name; replay it with AURA_SEED=<seed>.
-// 300 seeds (24 under -race), 10^4 with AURA_LONG=1.
+// 300 seeds (32 under -race), 10^4 with AURA_LONG=1.
 func TestByzantineSearch(t *testing.T) {
 	first, count := byzSeeds()
 	committed := 0

@@ -61,7 +61,7 @@
 //     (InvariantUniqueCommitPerInstance, InvariantCommitRequiresThreshold):
 //     TestByzantineSearch (n=7, t=4, f=3 Byzantine: vote anything,
 //     withhold, equivocate, delay, replay; drops, delays, healing
-//     partitions; 300 seeds, 24 under -race because pure-Go crypto and
+//     partitions; 300 seeds, 32 under -race because pure-Go crypto and
 //     gossip run ~30x slower there, 10^4 with AURA_LONG=1; replay one with
 //     AURA_SEED=<seed>), plus every scenario test's checkSafety.
 //   - The vote log is written before any share and refuses a second rid
@@ -88,6 +88,13 @@
 //     the own timer or n−t+1 distinct signed AggregateShares:
 //     TestRoundJumpNeedsNMinusTPlus1 (§16.37). Even rounds enumerate the
 //     C(n,t) subsets lexicographically: TestKSubset.
+//   - Round timers are gated [deviation, liveness only]: round r's timer R
+//     starts once t members (self included) signed round ≥ r, so honest
+//     witnesses that entered fallback at different times share rounds;
+//     without it, f = n−t leaves honest groups on offset schedules that the
+//     n−t+1 jump rule cannot merge (fallback.go roundSupported):
+//     TestStaggeredFallbackConverges (fails with an ungated timer); the
+//     Byzantine search logs its commit ratio.
 //   - Bad network input is a typed error (ErrInvalidMessage, ErrMalformed,
 //     ErrInvalidShare) and never a panic: FuzzUnmarshal, FuzzStep,
 //     FuzzDecodeCommitFact, TestWireRejectsBadSizes; the harness routes
@@ -95,6 +102,9 @@
 //   - Nonces never reach durable output: TestNoNonceInDurableOutput.
 //   - InstanceTimeout at the initiator reports ErrConsensusTimeout:
 //     TestInstanceTimeout.
+//
+// Round jumps move to the highest round r' that n−t+1 distinct members
+// signed AggregateShares for (round ≥ r'), at least one of them honest.
 //
 // t = 1 committees (a single Ed25519 signer) are refused with
 // ErrInsufficientWitnesses: they need no agreement and frostx has no

@@ -20,6 +20,9 @@ type fallback struct {
 	myShares map[uint32][]PackageShare
 	signed   map[uint32]bool
 	seen     map[WitnessID]uint32 // highest signed round per member
+	// supported is when t members (self included) were first seen at ≥
+	// round; zero until then. The round timer runs from it.
+	supported time.Time
 }
 
 // roundWindow bounds how far ahead of the local round commitments are kept.
@@ -58,6 +61,8 @@ func (n *Node) startRound(inst *instance, r uint32) {
 		}
 	}
 	fb.round, fb.start, fb.changed = r, n.now, true
+	fb.seen[n.cfg.Self] = r
+	fb.supported = time.Time{}
 	fb.lastEmit = time.Time{}
 	n.issueRoundCommitment(inst)
 }
@@ -105,7 +110,10 @@ func (n *Node) storeRoundCommitment(inst *instance, r uint32, sc SignedCommitmen
 // fallbackTick runs round timers, signing and emission.
 func (n *Node) fallbackTick(inst *instance) {
 	fb := inst.fb
-	if !n.now.Before(fb.start.Add(n.tm.round)) {
+	if fb.supported.IsZero() && n.roundSupported(inst) {
+		fb.supported = n.now
+	}
+	if !fb.supported.IsZero() && !n.now.Before(fb.supported.Add(n.tm.round)) {
 		n.startRound(inst, fb.round+1)
 	}
 	n.trySign(inst)
@@ -346,6 +354,23 @@ func (n *Node) checkJump(inst *instance, w WitnessID, r uint32) {
 	if target := rounds[need-1]; target > fb.round && inst.commit == nil {
 		n.startRound(inst, target)
 	}
+}
+
+// roundSupported gates the round timer [deviation from the letter of
+// SPEC §5.6, liveness only]: round r's timer R starts only once t members
+// (itself included) have signed round ≥ r, so honest witnesses that
+// entered fallback at different times share most of each round instead
+// of running offset schedules forever (with f = n−t the n−t+1 jump rule
+// alone cannot merge two honest groups). A leader waits for the t-th
+// member; laggards are never gated (everyone ahead counts for them).
+func (n *Node) roundSupported(inst *instance) bool {
+	c := 0
+	for _, r := range inst.fb.seen {
+		if r >= inst.fb.round {
+			c++
+		}
+	}
+	return c >= int(n.com.Threshold)
 }
 
 // fetchExecute asks a voter for an unknown instance's Execute.

@@ -136,3 +136,30 @@ func TestStateMismatchNeverShares(t *testing.T) {
 	c.waitCommit(t, cid, []int{0, 1, 4}, 12*round)
 	c.checkSafety([]int{0, 1, 4})
 }
+
+// TestStaggeredFallbackConverges: n=7, t=4, the initiator crashes, half
+// of the witnesses get the Execute 1.9 rounds late and are partitioned
+// from the others until 3.5 s, so the two groups of three enter fallback
+// almost two rounds apart and neither has n−t+1 members to pull the other
+// along; the gated round timer (fallback.go roundSupported) makes them
+// share rounds and commit (an ungated timer keeps them offset forever).
+func TestStaggeredFallbackConverges(t *testing.T) {
+	c := newCluster(t, 4, 7, 15, func(cfg *Config) { cfg.InitialDelta = 200 * time.Millisecond })
+	c.start()
+	c.runFor(100 * time.Millisecond)
+	_, round, _ := c.nodes[1].Timing()
+	late := func(i int) bool { return i >= 4 }
+	c.onSend = func(from, to int, m Message) []Message {
+		if _, ok := m.(*Execute); ok && from == 0 && late(to) {
+			c.extraDelay = round * 19 / 10
+		}
+		return []Message{m}
+	}
+	heal := c.now.Add(3500 * time.Millisecond)
+	c.cut = func(from, to int) bool { return c.now.Before(heal) && from != 0 && late(from) != late(to) }
+	cid := c.crashAfterExecute(0, opAdd(1), nil)
+	c.onSend = nil
+	live := without(c.all(), 0)
+	c.waitCommit(t, cid, live, 3500*time.Millisecond+20*round)
+	c.checkSafety(live)
+}

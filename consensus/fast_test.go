@@ -41,6 +41,13 @@ func TestFast1WarmPools(t *testing.T) {
 		}
 	}
 	c.checkSafety(c.all())
+	if st, _ := c.nodes[3].State(cid); st != StateCommitted {
+		t.Fatalf("witness state %v", st)
+	}
+	c.nodes[0].Resolve(cid, false)
+	if o := c.nodes[0].Ready().Outcomes; len(o) != 1 || o[0].Kind != Superseded || o[0].Fact.CID != cid {
+		t.Fatalf("Resolve outcome %+v", o)
+	}
 }
 
 // TestFast2ColdThenFast1 is SPEC §16.2: cold pools give fast2 (2 RTTs);

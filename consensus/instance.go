@@ -19,6 +19,26 @@ const (
 	StateFailed
 )
 
+var stateNames = [...]string{"idle", "collecting", "voted", "mismatch-wait", "fallback", "committed", "failed"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "state(?)"
+}
+
+// State returns the §5.10 state of instance cid, if this node holds it.
+func (n *Node) State(cid [32]byte) (State, bool) {
+	if inst, ok := n.insts[cid]; ok {
+		return inst.state, true
+	}
+	if _, ok := n.decided[cid]; ok {
+		return StateCommitted, true
+	}
+	return StateIdle, false
+}
+
 // instance is one (cid) consensus instance at this node.
 type instance struct {
 	cid, pre, opHash [32]byte

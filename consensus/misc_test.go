@@ -73,6 +73,9 @@ func TestInstanceTimeout(t *testing.T) {
 	if got == nil || !errIs(got.Err, ErrConsensusTimeout) {
 		t.Fatalf("no TimedOut outcome: %+v", got)
 	}
+	if st, ok := c.nodes[0].State(cid); !ok || (st != StateFailed && st != StateFallback) {
+		t.Fatalf("initiator state %v", st)
+	}
 }
 
 // TestConfigValidate: required fields and committees without agreement.

@@ -317,6 +317,9 @@ func (n *Node) tickInstance(inst *instance) bool {
 	}
 	if inst.isInit && !inst.timedOut && !inst.timeoutAt.IsZero() && !n.now.Before(inst.timeoutAt) {
 		inst.timedOut = true
+		if inst.fb == nil {
+			inst.state = StateFailed
+		}
 		n.out.Outcomes = append(n.out.Outcomes, Outcome{CID: inst.cid, Kind: TimedOut, Err: ErrConsensusTimeout})
 	}
 	if inst.fb == nil && !inst.fbAt.IsZero() && !n.now.Before(inst.fbAt) {
