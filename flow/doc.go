@@ -42,6 +42,12 @@
 //		// or adm.Commit(ctx) alone) before any effect is stored or sent.
 //	})
 //
+// Frames whose receipt is not simply attached (SPEC §9 sync boxes and
+// credit grants) use Msg.Override (payload hash, fixed cost, answers
+// without capability; Inbound.Override mirrors it) and Stream.Prepay,
+// which commits the charge first and returns a Prepaid that writes at
+// most n frames afterwards.
+//
 // Per send (Executor.Charge, SPEC §6.4): step 0 snapshot (state view,
 // cost, frontier, frozen slot table; cost > Share denies at once), step 1
 // CapGuard, then under the budget key's mutex step 2 FlowGuard on
@@ -101,6 +107,10 @@
 //     §16.19).
 //   - Decoders never panic and reject forgeries (FuzzParseKeys,
 //     FuzzDecodeRecords, FuzzAdmit).
+//   - Prepay commits before any write and writes at most n frames; an
+//     Override's cost and payload hash bind the receipt and the receiver
+//     admits it only with the same Override; answers skip CapGuard only
+//     (TestPrepayOverride).
 //   - Sends write no journal facts: FlowCharge registers are signed lazily
 //     at sync from ChargeRecords (auditRecords in the audit test, §16.44
 //     sender half).

@@ -54,6 +54,9 @@ var (
 	// the stream was reset. The concrete error is a *receipt.RejectError
 	// or wraps ErrAuthorizationDenied (capability).
 	ErrReceiptRejected = errors.New("flow: inbound frame rejected")
+	// ErrPrepaidSpent: a Prepaid was asked to write more frames than it
+	// was charged for. Nothing was written; the stream was reset.
+	ErrPrepaidSpent = errors.New("flow: prepaid charge used up")
 )
 
 // CommitError is a JournalCoupler failure (SPEC §6.4 step 4): the synced

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/aura-p2p/aura-p2p/flow/budget"
+	"github.com/aura-p2p/aura-p2p/flow/cap"
 	"github.com/aura-p2p/aura-p2p/flow/receipt"
 	"github.com/aura-p2p/aura-p2p/journal"
 )
@@ -30,6 +31,9 @@ type Inbound struct {
 	// Receipt is the canonical receipt bytes; TokenHash the frame's.
 	Receipt   []byte
 	TokenHash [32]byte
+	// Override mirrors the sender's Msg.Override (payload hash, cost,
+	// answer) for frames the SPEC prices or binds specially.
+	Override Override
 }
 
 // Receiver is the receive path of SPEC §6.6 after decoding: receipt
@@ -89,11 +93,15 @@ func (r *Receiver) admit(ctx context.Context, proto protocol.ID, in Inbound) (*A
 	if err != nil {
 		return nil, r.reject(receipt.ForeignCtx)
 	}
-	need, cost, err := price(in.Kind, in.Need, len(in.Frame))
+	need, cost, err := priceWith(in.Kind, in.Need, len(in.Frame), in.Override)
 	if err != nil {
 		return nil, r.reject(receipt.BadChain)
 	}
-	x := receipt.Direct(in.Ctx, id.Authority, view.PeerKey, cost, receipt.PayloadHash(string(proto), in.Frame))
+	ph := receipt.PayloadHash(string(proto), in.Frame)
+	if in.Override.PayloadHash != ([32]byte{}) {
+		ph = in.Override.PayloadHash
+	}
+	x := receipt.Direct(in.Ctx, id.Authority, view.PeerKey, cost, ph)
 	clk := receipt.Clock{Current: view.Epoch, Schedule: view.Schedule, NowMs: nowMs(r.snd.cfg.Now)}
 	o, adv := r.v.CheckChain(&rc, x, clk)
 	if o != receipt.Accepted {
@@ -112,9 +120,13 @@ func (r *Receiver) admit(ctx context.Context, proto protocol.ID, in Inbound) (*A
 func (r *Receiver) checkCap(view *ContextView, rc *receipt.Receipt, in Inbound, need string) (uint64, error) {
 	fr := r.snd.fr
 	issuer := view.selfPub()
-	f, err := fr.byHash(view.Grants, in.TokenHash, rc.Src, in.Ctx, rc.Epoch, issuer, view.Default)
-	if err == nil {
-		err = f.Permits(need, rc.Epoch)
+	var err error
+	if !in.Override.Answer { // answers need no capability
+		var f cap.Frontier
+		f, err = fr.byHash(view.Grants, in.TokenHash, rc.Src, in.Ctx, rc.Epoch, issuer, view.Default)
+		if err == nil {
+			err = f.Permits(need, rc.Epoch)
+		}
 	}
 	if err != nil {
 		r.snd.cfg.Metrics.GuardDecision(StageRecvCap, Denied)

@@ -54,6 +54,27 @@ type Msg struct {
 	// Stage are the caller's writes for the charge batch (facts, vote
 	// log, an inbound Admission).
 	Stage []Stager
+	// Override (optional) replaces the receipt's payload hash, the cost
+	// or the capability need for frames whose receipt is not simply
+	// attached to the frame (SPEC §9 "Guards"): sync boxes and grants.
+	Override Override
+}
+
+// Override adjusts how a frame is priced and bound (zero fields: the
+// defaults). Protocols use it only where the SPEC says so: sync Hello and
+// HelloAck (receipt inside the box, PayloadHash over the box), sync
+// credit grants (cost 1 + ⌈42·g/1024⌉, PayloadHash H("aura/sync-block/v1",
+// NonceI, u32 grantNo)), and a responder's answers (no capability).
+type Override struct {
+	// PayloadHash, when non-zero, replaces H("aura/payload/v1", proto,
+	// Frame) in the receipt.
+	PayloadHash [32]byte
+	// Cost, when non-zero, replaces cost(Kind, len(Frame)); it must lie
+	// in [1, MaxFrameCost].
+	Cost uint32
+	// Answer marks a frame answering the peer's own guarded request: it
+	// needs no capability (CapGuard skipped; the budget still applies).
+	Answer bool
 }
 
 // attachOverhead bounds what Attach adds: the receipt, the token hash

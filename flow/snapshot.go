@@ -48,7 +48,7 @@ func (s *Sender) contextSnapshot(m Msg, proto protocol.ID) (*guard.Snapshot, *se
 	if err != nil {
 		return nil, nil, &guard.DenialError{Stage: guard.StageCap, Err: ErrUnknownContext}
 	}
-	need, cost, err := price(m.Kind, m.Need, len(m.Frame))
+	need, cost, err := priceWith(m.Kind, m.Need, len(m.Frame), m.Override)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,6 +61,9 @@ func (s *Sender) contextSnapshot(m Msg, proto protocol.ID) (*guard.Snapshot, *se
 		return nil, nil, &guard.DenialError{Stage: guard.StageSnapshot, Err: fmt.Errorf("%w: %w", guard.ErrBadSnapshot, err)}
 	}
 	ph := receipt.PayloadHash(string(proto), m.Frame)
+	if m.Override.PayloadHash != ([32]byte{}) {
+		ph = m.Override.PayloadHash
+	}
 	snap := &guard.Snapshot{Ctx: m.Ctx, Dst: m.Dst, Epoch: view.Epoch, Need: need, Cost: cost,
 		Frontier: f, Slots: slots, Receipt: &guard.ReceiptParams{Src: id.Authority, Device: id.Device,
 			Secret: id.Secret, Prev: receipt.Root(m.Ctx, ph), PayloadHash: ph}}
@@ -82,6 +85,44 @@ func price(kind budget.Msg, envNeed string, n int) (string, uint32, error) {
 		return "", 0, &guard.DenialError{Stage: guard.StageSnapshot, Err: fmt.Errorf("%w: %w", ErrBadMessage, err)}
 	}
 	return need, cost, nil
+}
+
+// priceWith is price adjusted by o: a fixed cost in [1, MaxFrameCost]
+// and no capability for answers.
+func priceWith(kind budget.Msg, envNeed string, n int, o Override) (string, uint32, error) {
+	need, cost, err := price(kind, envNeed, n)
+	if err != nil {
+		return "", 0, err
+	}
+	if o.Cost != 0 {
+		if o.Cost > budget.MaxFrameCost {
+			return "", 0, &guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage}
+		}
+		cost = o.Cost
+	}
+	if o.Answer {
+		need = ""
+	}
+	return need, cost, nil
+}
+
+// TokenHash is H(token) of the grant this authority would present to dst
+// in ctx now (zero: the Genesis default), for protocols that carry the
+// token hash inside a sealed box (sync Hello, SPEC §9).
+func (s *Sender) TokenHash(ctx journal.ContextID, dst journal.AuthorityID) ([32]byte, error) {
+	id, err := s.st.Identity()
+	if err != nil {
+		return [32]byte{}, ErrUnknownContext
+	}
+	view, err := s.st.Context(ctx, dst)
+	if err != nil {
+		return [32]byte{}, ErrUnknownContext
+	}
+	f, err := s.fr.selectGrant(view.Grants, id.Authority, ctx, view.Epoch, view.PeerKey, view.Default)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return f.TokenHash, nil
 }
 
 // frontiers selects grants through one capability cache (SPEC §6.1).

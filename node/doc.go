@@ -20,8 +20,14 @@
 // Start builds the host, then the node's one guarded sender
 // (flow.New(host, datastore, state, Config.Flow)) and, with a Keyring,
 // the lazy FlowCharge signer (jstate.ChargeSigner), then the Services
-// (Config.Services: journal sync, consensus, control, ...): each is built
-// from Env, started in order and closed in reverse order before the host.
+// (Config.Services: consensus, control, ...): each is built from Env,
+// started in order and closed in reverse order before the host. With a
+// Keyring the node itself starts the anti-entropy service first
+// (node/sync.go, journal/sync over Env.Sender): it serves every context
+// namespace the journal is a member of whose K_root is in
+// Config.StaticContexts (Open joins those), signs boxes with the
+// Keyring's member key, and calls Env.Charges.AtSnapshot at each snapshot;
+// Config.Sync tunes or disables it, Node.Sync returns it.
 //
 // The guarded send path (SPEC §6.4, §15): node is the only holder of both
 // the p2p.Transport (the *p2p.Host) and the datastore. Services get
@@ -48,7 +54,9 @@
 //     Sender still serves per-device budgets and no FlowCharge is signed
 //     (TestNoKeyringSender); two nodes exchange a guarded envelope over
 //     libp2p with limits, keys and peer resolution from their journals
-//     (TestGuardedSendBetweenNodes).
+//     (TestGuardedSendBetweenNodes); the node's own sync service moves a
+//     written fact to a peer over libp2p and charges its frames toward the
+//     peer's authority (sync_test.go TestNodeSyncService).
 //   - Close order is the reverse of start order: stats loop, services (last
 //     first), host, datastore; a failed Start unwinds what it started; after
 //     Run returns no goroutine of the node remains (node_test.go

@@ -58,6 +58,14 @@ type Config struct {
 	// SyncInterval spaces two FlowCharge signatures of one budget key
 	// (SPEC §6.4, §10). Zero: jstate.DefaultSyncInterval.
 	SyncInterval time.Duration
+	// StaticContexts are the static contexts this authority founded, with
+	// their K_root (SPEC §7.1 step 4′). Open joins each namespace; the
+	// sync service serves those the journal is a member of. The list is
+	// secret material: it comes from the caller, never the config file.
+	StaticContexts []StaticContext
+	// Sync configures the anti-entropy service, which the node starts
+	// before Services whenever it has a Keyring (SPEC §9).
+	Sync SyncConfig
 	// Logger receives structured logs. Nil: discard.
 	Logger *slog.Logger
 	// Metrics receives node gauges. Nil: NopMetrics.
@@ -252,7 +260,11 @@ func (n *Node) Start(ctx context.Context) error {
 func (n *Node) startServices(ctx context.Context) error {
 	env := Env{Host: hostInfo{n.host}, Sender: n.sender, Journal: n.jrnl, State: n.state, Charges: n.charges,
 		Datastore: n.store, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
-	for i, f := range n.cfg.Services {
+	funcs := n.cfg.Services
+	if n.syncEnabled() {
+		funcs = append([]ServiceFunc{n.newSyncService}, funcs...)
+	}
+	for i, f := range funcs {
 		svc, err := f(env)
 		if err != nil {
 			return fmt.Errorf("node: build service %d: %w", i, err)

@@ -21,6 +21,9 @@ func (n *Node) openJournal() error {
 	if kr := n.cfg.Keyring; kr != nil {
 		j.Join(kr.NS())
 	}
+	for _, sc := range n.cfg.StaticContexts {
+		j.Join(journal.ContextNS(sc.ID))
+	}
 	st, err := jstate.New(j, n.cfg.Keyring, nil)
 	if err != nil {
 		return fmt.Errorf("node: flow state: %w", err)

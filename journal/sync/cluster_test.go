@@ -13,6 +13,7 @@ import (
 	dssync "github.com/ipfs/go-datastore/sync"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/flow"
 	"github.com/aura-p2p/aura-p2p/internal/canon"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/journal/journaltest"
@@ -92,6 +93,8 @@ type replica struct {
 	j   *journal.Journal
 	svc *Service
 	m   *countMetrics
+	snd *flow.Sender
+	ds  ds.Batching // the sender's datastore (charge records)
 }
 
 // memJournal opens a journal on an in-memory datastore, member of ns.
@@ -125,6 +128,25 @@ func keysOf(fx *journaltest.StaticContext, i int) NamespaceKeys {
 // startReplicas starts one service per transport, founder i on trs[i].
 func startReplicas(t testing.TB, fx *journaltest.StaticContext, trs []p2p.Transport, cfg ServiceConfig, seed int64, live func(int) Liveness) []*replica {
 	t.Helper()
+	return startReplicasOn(t, fx, trs, cfg, seed, replicaOpts{live: live})
+}
+
+// replicaOpts tunes startReplicasOn; zero fields are defaults.
+type replicaOpts struct {
+	live  func(int) Liveness
+	mkDS  func(int) ds.Batching         // sender datastore (nil: in-memory)
+	limit uint64                        // budget limit (0: bigLimit)
+	tweak func(i int, c *ServiceConfig) // per-replica config
+	state func(i int) flow.State        // guard state (nil: senderState)
+}
+
+// startReplicasOn is startReplicas with replicaOpts.
+func startReplicasOn(t testing.TB, fx *journaltest.StaticContext, trs []p2p.Transport, cfg ServiceConfig, seed int64, o replicaOpts) []*replica {
+	t.Helper()
+	live, mkDS, limit := o.live, o.mkDS, o.limit
+	if limit == 0 {
+		limit = bigLimit
+	}
 	facts := seedFacts(fx, trs)
 	out := make([]*replica, len(trs))
 	for i, tr := range trs {
@@ -137,7 +159,19 @@ func startReplicas(t testing.TB, fx *journaltest.StaticContext, trs []p2p.Transp
 		if live != nil {
 			c.Liveness = live(i)
 		}
-		svc, err := NewService(tr, r.j, c, keysOf(fx, i))
+		if o.tweak != nil {
+			o.tweak(i, &c)
+		}
+		r.ds = dssync.MutexWrap(ds.NewMapDatastore())
+		if mkDS != nil {
+			r.ds = mkDS(i)
+		}
+		var st flow.State = senderState(fx, fx.Founders[i], limit)
+		if o.state != nil {
+			st = o.state(i)
+		}
+		r.snd = guardedSender(t, tr, st, r.ds)
+		svc, err := NewService(r.snd, r.j, c, keysOf(fx, i))
 		if err != nil {
 			t.Fatal(err)
 		}

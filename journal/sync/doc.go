@@ -6,9 +6,9 @@
 // The package has three layers: the pure session cores (initiator.go,
 // responder.go) and the pure scheduler (schedule.go); the wire mapping to
 // protocols/syncpb (wire.go); and the Service driver (service.go,
-// session.go) that runs them over a p2p.Transport — libp2p or
-// internal/simnet — with every frame sent through a guarded Sender
-// (sender.go; PassThrough until the flow layer plugs in).
+// session.go) that runs them over the node's guarded *flow.Sender —
+// never a p2p.Transport — so every frame written is a guarded send and
+// every frame read passes flow's Receiver (sender.go, SPEC §9 "Guards").
 //
 // # Usage
 //
@@ -17,8 +17,9 @@
 //	keys := sync.NamespaceKeys{NS: ns, Secrets: []sync.Secret{sync.StaticContextSecret(kRoot)},
 //		Signer: sync.Ed25519Signer{ID: authority, Key: memberKey}}
 //	cfg := sync.DefaultServiceConfig()           // §10: 500 ms, 2 s, 8, 10 s, 500 ms·2ⁿ ≤ 30 s
-//	cfg.Liveness, cfg.Reporter = host, host      // *p2p.Host; nil on simnet
-//	svc, err := sync.NewService(host, j, cfg, keys) // j.Join(ns) first
+//	cfg.Liveness, cfg.Reporter = env.Host, env.Host // node.HostInfo; nil on simnet
+//	cfg.Charges = env.Charges                   // lazy FlowCharge signing at each snapshot
+//	svc, err := sync.NewService(env.Sender, j, cfg, keys) // *flow.Sender; j.Join(ns) first
 //	defer svc.Close()                            // stops run, aborts and awaits sessions
 //	svc.Write(ctx, ns, rawFacts...)              // journal.Add + push (≤ SyncAnnounceMax)
 //
@@ -28,7 +29,31 @@
 // goroutine, each inbound one on the transport's handler goroutine; both
 // report to run, which releases the (peer, namespace) slot, backs off
 // failures, re-reduces the namespace once if the session stored entries,
-// and updates Metrics. journal/sync/syncdevnet runs the devnet step.
+// and updates Metrics. journal/sync/syncdevnet runs the devnet step;
+// node starts the Service for its static contexts (node/sync.go).
+//
+// # Guards (sender.go)
+//
+// Each session has a sessionGuard bound to the namespace's context and
+// the peer's authority (I: the DevicePeer map; R: the verified Hello
+// Author, which must equal the receipt's Src). Outbound: Hello and
+// HelloAck are charged (Stream.Prepay) when the core asks Guard.Receipt
+// for the box's receipt, PayloadHash over the box, cost 1 + ⌈bytes/1024⌉
+// of the fixed-size frame; R's Symbols frames of one Step are one credit
+// grant charged once, 1 + ⌈42·g/1024⌉, PayloadHash H("aura/sync-block/v1",
+// NonceI, u32 grantNo), its receipt in the grant's first frame; every
+// other frame is a WriteFrame of its size price with the receipt attached
+// in its Receipt field. Kinds: I's Hello/More/Done/Full/End
+// sync:request_digest (push mode: sync:announce_op), Want
+// sync:request_ops, Facts sync:push_ops; R's frames are answers (no
+// capability, flow.Override.Answer). Inbound: both sides admit the peer's
+// receipts through flow's Receiver (the Hello's token hash is the
+// session's); admissions join the next charge's batch, or commit alone
+// before a Facts frame is ingested or when a step sends nothing; a
+// failed session releases them. Any guard failure resets the stream with
+// nothing written. Authority namespaces stay refused: the node Keyring
+// models single-device authorities (no other device to sync with) and the
+// per-device path has no Prepay.
 //
 // The cores alone — initiator (the driver owns the stream and calls from
 // one goroutine):
@@ -69,7 +94,7 @@
 // EntryID recomputation (journal ingress, called by the driver),
 // capability and receipt checks (the flow layer, plugged in through Guard
 // and Sender), connection management (p2p). Authority namespaces are not
-// served yet: the journal does not expose AuthoritySecret_k.
+// served (see Guards).
 //
 // # Invariants
 //
@@ -130,12 +155,28 @@
 //     real host, without a misbehaviour point —
 //     service_libp2p_test.go TestLoopbackNonMemberReset.
 //   - An equal round through the driver is Hello, HelloAck, End
-//     (≈ 1.1 KB) — service_sim_test.go TestEqualRoundBytes.
+//     (≈ 1.3 KB with receipts) — service_sim_test.go TestEqualRoundBytes.
 //   - A peer sending bad symbols is reset, counted (rounds and resets
 //     bad_symbols), reported as misbehaviour and backed off —
 //     TestByzantineBadSymbols; a frame over a per-frame limit likewise
 //     (bad_frame) — TestOversizeFrameReset. Transport framing errors are
 //     counted by p2p.Host, not again here.
+//   - Guards: every sync frame written is preceded by a committed charge
+//     (charge record + receipt log, one synced batch) whose receipt it
+//     carries — in its box, its Receipt field, or its grant's first
+//     Symbols frame — and no charge covers two frames but a grant's
+//     (taps on transport and datastore, all ten frame kinds) —
+//     guard_service_test.go TestGuardedSyncChargeBeforeSend; a budget
+//     exhausted mid-sync stops the session with ErrInsufficientBudget
+//     locally, writes nothing more, and the peer sees only resets —
+//     TestBudgetExhaustedMidSync; receipts signed with a wrong key are
+//     reset before any fact moves and reported as bad_sig —
+//     TestForgedReceiptsReset; arbitrary received frames and box receipts
+//     never panic the guarded receive path, never make it write, and fail
+//     with ErrDenied or ErrNotMember — fuzz_guard_test.go FuzzGuardAdmit;
+//     the §16.13 and §16.25 tests above run with the guard chain
+//     (flow.Senders over simnet with flow.StaticState), and the equal
+//     round with its End receipt stays ≈ 1.3 KB (TestEqualRoundBytes).
 //   - Close waits for the run goroutine and every session (synctest
 //     fails any test that leaks one — all service tests).
 package sync

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/aura-p2p/aura-p2p/journal/sync/riblt"
 )
@@ -55,3 +56,7 @@ var (
 	// ErrClosed: the Service was closed.
 	ErrClosed = errors.New("sync: service closed")
 )
+
+// errNoReceipt: a context-scope frame that must carry a receipt has none
+// (SPEC §9 "Guards"); the stream is reset.
+var errNoReceipt = fmt.Errorf("%w: frame without receipt", ErrDenied)

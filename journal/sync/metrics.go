@@ -1,6 +1,10 @@
 package sync
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/aura-p2p/aura-p2p/flow"
+)
 
 // Metrics receives the service's counters. cmd/aura-p2p binds it to
 // Prometheus (aura_journal_sync_rounds_total{result},
@@ -69,6 +73,9 @@ func ResetReason(err error) string {
 		return "not_member"
 	case errors.Is(err, ErrDenied):
 		return "denied"
+	case errors.Is(err, flow.ErrInsufficientBudget), errors.Is(err, flow.ErrAuthorizationDenied),
+		errors.Is(err, flow.ErrJournalCommitFailed):
+		return "guard"
 	case errors.Is(err, ErrUnexpectedFrame), errors.Is(err, ErrFinished):
 		return "unexpected_frame"
 	}

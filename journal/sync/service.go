@@ -11,6 +11,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/flow"
+	"github.com/aura-p2p/aura-p2p/flow/receipt"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/p2p"
 	"github.com/aura-p2p/aura-p2p/protocols"
@@ -27,7 +29,7 @@ import (
 // session. All methods are safe for concurrent use.
 type Service struct {
 	cfg ServiceConfig
-	tr  p2p.Transport
+	snd *flow.Sender
 	j   *journal.Journal
 
 	view    atomic.Pointer[view]
@@ -46,16 +48,18 @@ type Service struct {
 	sched *scheduler // owned by run
 }
 
-// NewService validates cfg, registers the /aura/sync/1.0.0 handler on tr
-// and starts the run goroutine. keys lists the namespaces to serve; the
-// journal must be a member of each (journal.Join).
-func NewService(tr p2p.Transport, j *journal.Journal, cfg ServiceConfig, keys ...NamespaceKeys) (*Service, error) {
+// NewService validates cfg, registers the /aura/sync/1.0.0 handler on the
+// node's guarded Sender and starts the run goroutine. Every frame the
+// service writes is a guarded send through snd and every inbound frame
+// passes snd's Receiver (SPEC §9 "Guards"). keys lists the namespaces to
+// serve; the journal must be a member of each (journal.Join).
+func NewService(snd *flow.Sender, j *journal.Journal, cfg ServiceConfig, keys ...NamespaceKeys) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Service{cfg: cfg, tr: tr, j: j, reqs: make(chan func()), done: make(chan sessionResult),
-		changed: make(chan struct{}, 1), sched: newScheduler(cfg, tr.Self())}
+	s := &Service{cfg: cfg, snd: snd, j: j, reqs: make(chan func()), done: make(chan sessionResult),
+		changed: make(chan struct{}, 1), sched: newScheduler(cfg, snd.Self())}
 	s.view.Store(&view{byNS: map[journal.Namespace]*nsView{}})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, k := range keys {
@@ -64,7 +68,7 @@ func NewService(tr p2p.Transport, j *journal.Journal, cfg ServiceConfig, keys ..
 			return nil, err
 		}
 	}
-	tr.Handle(protocols.Sync, s.handle)
+	snd.Handle(protocols.Sync, s.handle)
 	s.runWG.Add(1)
 	go s.run()
 	return s, nil
@@ -84,7 +88,7 @@ func (s *Service) install(k NamespaceKeys) error {
 
 // refresh re-reduces k.NS: the one reduction per session (SPEC §9 step 6).
 func (s *Service) refresh(k NamespaceKeys) error {
-	nv, err := newNSView(s.ctx, s.j, k, s.tr.Self())
+	nv, err := newNSView(s.ctx, s.j, k, s.snd.Self())
 	if err != nil {
 		return err
 	}
@@ -169,7 +173,7 @@ func (s *Service) Close() error {
 	}
 	s.closed = true
 	s.life.Unlock()
-	s.tr.RemoveHandler(protocols.Sync)
+	s.snd.RemoveHandler(protocols.Sync)
 	s.cancel()
 	s.runWG.Wait()
 	s.sessions.Wait()
@@ -258,7 +262,7 @@ func (s *Service) liveSet() func(peer.ID) bool {
 func (s *Service) reconcile(nv *nsView, now time.Time, live func(peer.ID) bool) {
 	for _, p := range s.sched.candidates(nv.keys.NS, now, live) {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
-		st, err := s.tr.Open(ctx, p, protocols.Sync)
+		st, err := s.snd.Open(ctx, p, protocols.Sync)
 		if err != nil {
 			cancel()
 			s.cfg.Logger.Debug("sync open failed", "peer", p, "err", err)
@@ -285,7 +289,7 @@ func (s *Service) push(nv *nsView, ids []journal.EntryID) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
-		st, err := s.tr.Open(ctx, p, protocols.Sync)
+		st, err := s.snd.Open(ctx, p, protocols.Sync)
 		if err != nil {
 			cancel()
 			s.sched.finished(nv.keys.NS, p, false, false, true, time.Now())
@@ -296,7 +300,7 @@ func (s *Service) push(nv *nsView, ids []journal.EntryID) {
 }
 
 // startOutbound runs an initiator session on its own goroutine.
-func (s *Service) startOutbound(ctx context.Context, cancel context.CancelFunc, st p2p.Stream, nv *nsView, mode Mode, ids []journal.EntryID) {
+func (s *Service) startOutbound(ctx context.Context, cancel context.CancelFunc, st *flow.Stream, nv *nsView, mode Mode, ids []journal.EntryID) {
 	ok := s.goSession(func() {
 		defer cancel()
 		r := s.runInitiator(ctx, st, nv, mode, ids)
@@ -346,13 +350,20 @@ func (s *Service) account(r sessionResult) {
 	reason := ResetReason(r.err)
 	m.Reset(reason)
 	s.cfg.Logger.Debug("sync session reset", "peer", r.peer, "inbound", r.inbound, "reason", reason, "err", r.err)
-	if Misbehaviour(r.err) && s.cfg.Reporter != nil {
+	if s.cfg.Reporter == nil {
+		return
+	}
+	var rej *receipt.RejectError
+	switch {
+	case Misbehaviour(r.err):
 		s.cfg.Reporter.ReportMisbehaviour(r.peer, string(protocols.Sync), reason)
+	case errors.As(r.err, &rej) && rej.Outcome.Misbehaviour(): // bad_sig, bad_chain (SPEC §6.6)
+		s.cfg.Reporter.ReportMisbehaviour(r.peer, string(protocols.Sync), rej.Outcome.String())
 	}
 }
 
 // handle serves one inbound stream on the transport's handler goroutine.
-func (s *Service) handle(st p2p.Stream) {
+func (s *Service) handle(st *flow.Stream) {
 	if !s.enter() {
 		_ = st.Reset()
 		return
@@ -377,6 +388,7 @@ type nsResolver struct {
 	ns       journal.Namespace
 	acquired bool
 	busy     bool
+	g        *sessionGuard // the session's guard, bound on resolution
 }
 
 // Resolve implements Resolver.
@@ -388,6 +400,7 @@ func (rs *nsResolver) Resolve(nonceI, ref [16]byte, pI, pR []byte) (Served, bool
 		if !ok {
 			continue
 		}
+		rs.g.cid, rs.g.nonceI = journal.ContextID(ns.ID), nonceI
 		return rs.serve(nv, i)
 	}
 	return Served{}, false
@@ -402,10 +415,10 @@ func (rs *nsResolver) serve(nv *nsView, epoch int) (Served, bool) {
 		return Served{}, false
 	}
 	rs.ns, rs.acquired = ns, true
-	set, err := rs.s.j.EntryIDs(rs.ctx, ns)
+	set, err := rs.s.snapshot(rs.ctx, ns)
 	if err != nil {
 		return Served{}, false
 	}
 	return Served{S: nv.keys.Secrets[epoch], Set: set, Members: nv.members,
-		Entries: journalEntries{ctx: rs.ctx, j: rs.s.j, ns: ns}, Signer: nv.keys.Signer}, true
+		Entries: journalEntries{ctx: rs.ctx, j: rs.s.j, ns: ns}, Signer: nv.keys.Signer, Guard: rs.g}, true
 }

@@ -10,6 +10,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	ds "github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+
+	"github.com/aura-p2p/aura-p2p/flow"
 	"github.com/aura-p2p/aura-p2p/internal/simnet"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/journal/journaltest"
@@ -55,7 +59,10 @@ func TestNonMemberGetsOnlyResets(t *testing.T) {
 		om := newCountMetrics()
 		ocfg := DefaultServiceConfig()
 		ocfg.Metrics = om
-		osvc, err := NewService(outsider, oj, ocfg, NamespaceKeys{NS: fx.NS(), Secrets: []Secret{guess},
+		// The outsider has a working guard chain (it knows the member keys
+		// from the Genesis): its Hellos are charged, sent and still reset.
+		osnd := guardedSender(t, outsider, senderState(fx, stranger, bigLimit), dssync.MutexWrap(ds.NewMapDatastore()))
+		osvc, err := NewService(osnd, oj, ocfg, NamespaceKeys{NS: fx.NS(), Secrets: []Secret{guess},
 			Signer: Ed25519Signer{ID: stranger.Authority, Key: stranger.MemberKey}})
 		if err != nil {
 			t.Fatal(err)
@@ -195,15 +202,34 @@ func newByzantine(t *testing.T, fx *journaltest.StaticContext, nd *simnet.Node) 
 		Entries: journalEntries{ctx: context.Background(), j: j, ns: fx.NS()}, Signer: k.Signer}}
 	b := &byzantine{}
 	self := []byte(nd.Self())
-	nd.Handle(protocols.Sync, func(st p2p.Stream) { b.serve(st, self, rsv) })
+	// The byzantine member has a genuine guard chain: its frames carry
+	// valid receipts, only the symbols are wrong.
+	snd := guardedSender(t, nd, senderState(fx, fx.Founders[1], bigLimit), dssync.MutexWrap(ds.NewMapDatastore()))
+	snd.Handle(protocols.Sync, func(st *flow.Stream) { b.serve(st, snd, self, rsv, fx.ID) })
 	return b
 }
 
-func (b *byzantine) serve(st p2p.Stream, self []byte, rsv resolver) {
+// guardedResolver binds the session guard on resolution.
+type guardedResolver struct {
+	resolver
+	g   *sessionGuard
+	cid journal.ContextID
+}
+
+func (r guardedResolver) Resolve(nonceI, ref [16]byte, pI, pR []byte) (Served, bool) {
+	s, ok := r.resolver.Resolve(nonceI, ref, pI, pR)
+	r.g.cid, r.g.nonceI = r.cid, nonceI
+	s.Guard = r.g
+	return s, ok
+}
+
+func (b *byzantine) serve(st *flow.Stream, snd *flow.Sender, self []byte, rsv resolver, cid journal.ContextID) {
 	b.mu.Lock()
 	b.n++
 	b.mu.Unlock()
-	r, err := NewResponder(ResponderConfig{Config: DefaultConfig(), Local: self, Remote: []byte(st.RemotePeer()), Resolver: rsv})
+	g := &sessionGuard{snd: snd, st: st, ctx: context.Background()}
+	r, err := NewResponder(ResponderConfig{Config: DefaultConfig(), Local: self, Remote: []byte(st.RemotePeer()),
+		Resolver: guardedResolver{resolver: rsv, g: g, cid: cid}})
 	if err != nil {
 		panic(err)
 	}
@@ -222,20 +248,25 @@ func (b *byzantine) serve(st p2p.Stream, self []byte, rsv resolver) {
 			_ = st.Reset()
 			return
 		}
+		if f.Kind() == KindHello {
+			g.helloLen = len(raw)
+		}
+		if g.admitFrame(f, 0) != nil {
+			return
+		}
 		out, err := r.Step(f)
 		if err != nil {
 			_ = st.Reset()
 			return
 		}
-		for _, o := range out {
+		for i, o := range out {
 			if sy, ok := o.(Symbols); ok && sy.First == 0 {
 				sy.Syms[0].Count = 1 << 20 // outside [0, SetSize]
-				o = sy
+				out[i] = sy
 			}
-			bs, _ := EncodeFrame(o)
-			if st.WriteFrame(bs) != nil {
-				return
-			}
+		}
+		if g.sendFrames(out, func(int) {}) != nil {
+			return
 		}
 	}
 }

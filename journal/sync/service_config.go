@@ -1,11 +1,14 @@
 package sync
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aura-p2p/aura-p2p/journal"
 )
 
 // ServiceConfig configures the anti-entropy Service (SPEC §9 "Schedule
@@ -31,14 +34,22 @@ type ServiceConfig struct {
 	Logger *slog.Logger
 	// Metrics receives counters (nil: NopMetrics).
 	Metrics Metrics
-	// Sender is the guarded send path (nil: PassThrough).
-	Sender Sender
+	// Charges, if set, signs due FlowCharge registers each time a
+	// session snapshots E of a namespace (SPEC §6.4 lazy signature);
+	// *jstate.ChargeSigner implements it. Nil: none.
+	Charges ChargeHook
 	// Liveness lists peers with a live connection (nil: every member peer
 	// is a candidate and an Open that fails with p2p.ErrUnreachable
 	// skips to the next one, as on simnet).
 	Liveness Liveness
 	// Reporter receives misbehaviour points (nil: none).
 	Reporter Reporter
+}
+
+// ChargeHook is called with the namespace a session is about to
+// snapshot (SPEC §6.4 "Lazy register signature").
+type ChargeHook interface {
+	AtSnapshot(ctx context.Context, ns journal.Namespace, now time.Time) (int, error)
 }
 
 // Liveness is the connection view of SPEC §9 peer choice; *p2p.Host
@@ -88,9 +99,6 @@ func (c ServiceConfig) withDefaults() ServiceConfig {
 	}
 	if c.Metrics == nil {
 		c.Metrics = NopMetrics{}
-	}
-	if c.Sender == nil {
-		c.Sender = PassThrough{}
 	}
 	return c
 }

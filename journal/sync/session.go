@@ -10,8 +10,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/flow"
 	"github.com/aura-p2p/aura-p2p/journal"
-	"github.com/aura-p2p/aura-p2p/p2p"
 )
 
 // sessionResult is what a finished session reports to the run goroutine.
@@ -27,30 +27,20 @@ type sessionResult struct {
 	in, out int // frame bytes received / sent
 }
 
-// conn is one session's stream with the service's send and ingest paths.
-// It is used by exactly one goroutine.
+// conn is one session's guarded stream with the service's send, admit
+// and ingest paths. It is used by exactly one goroutine.
 type conn struct {
 	s   *Service
 	ctx context.Context
-	st  p2p.Stream
+	st  *flow.Stream
 	ns  journal.Namespace
+	g   *sessionGuard
 	res *sessionResult
 }
 
-// send encodes and sends frames through the guarded Sender, in order.
+// send writes frames in order, each a guarded send (sender.go).
 func (c *conn) send(frames []Frame) error {
-	for _, f := range frames {
-		b, err := EncodeFrame(f)
-		if err != nil {
-			return err
-		}
-		out := Outbound{NS: c.ns, Peer: c.st.RemotePeer(), Frame: f, Bytes: b}
-		if err := c.s.cfg.Sender.SendFrame(c.ctx, c.st, out); err != nil {
-			return err
-		}
-		c.res.out += len(b)
-	}
-	return nil
+	return c.g.sendFrames(frames, func(n int) { c.res.out += n })
 }
 
 // recv reads and decodes one frame. io.EOF is a clean end of stream.
@@ -62,13 +52,23 @@ func (c *conn) recv() (Frame, error) {
 		return nil, err
 	}
 	c.res.in += len(b)
-	return DecodeFrame(b)
+	f, err := DecodeFrame(b)
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind() == KindHello {
+		c.g.helloLen = len(b)
+	}
+	return f, nil
 }
 
 // ingest stores one Facts frame: ingress and one merge batch. It returns
 // the entries that passed ingress.
 func (c *conn) ingest(f Facts) ([]journal.Entry, error) {
 	c.s.cfg.Metrics.Facts(len(f.Entries))
+	if err := c.g.flush(); err != nil { // admissions before effects (SPEC §6.6)
+		return nil, err
+	}
 	if len(f.Entries) == 0 {
 		return nil, nil
 	}
@@ -103,15 +103,21 @@ func (c *conn) fail(err error) error {
 	case c.ctx.Err() != nil:
 		err = fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
+	c.g.release()
 	_ = c.st.Reset()
 	return err
 }
 
 // runInitiator drives an outbound session on st until R closes.
-func (s *Service) runInitiator(ctx context.Context, st p2p.Stream, nv *nsView, mode Mode, announce []journal.EntryID) sessionResult {
-	c := &conn{s: s, ctx: ctx, st: st, ns: nv.keys.NS, res: &sessionResult{ns: nv.keys.NS, peer: st.RemotePeer(), sync: mode == ModeReconcile}}
+func (s *Service) runInitiator(ctx context.Context, st *flow.Stream, nv *nsView, mode Mode, announce []journal.EntryID) sessionResult {
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	g := &sessionGuard{snd: s.snd, st: st, ctx: ctx, cid: journal.ContextID(nv.keys.NS.ID),
+		peer: nv.authors[st.RemotePeer()], initiator: true, mode: mode, nonceI: nonce}
+	c := &conn{s: s, ctx: ctx, st: st, ns: nv.keys.NS, g: g,
+		res: &sessionResult{ns: nv.keys.NS, peer: st.RemotePeer(), sync: mode == ModeReconcile}}
 	defer c.watch()()
-	in, err := s.newInitiator(ctx, st, nv, mode, announce)
+	in, err := s.newInitiator(ctx, g, nv, announce)
 	if err == nil {
 		err = c.initiate(in)
 	}
@@ -124,19 +130,36 @@ func (s *Service) runInitiator(ctx context.Context, st p2p.Stream, nv *nsView, m
 	return *c.res
 }
 
-func (s *Service) newInitiator(ctx context.Context, st p2p.Stream, nv *nsView, mode Mode, announce []journal.EntryID) (*Initiator, error) {
-	set, err := s.j.EntryIDs(ctx, nv.keys.NS)
+func (s *Service) newInitiator(ctx context.Context, g *sessionGuard, nv *nsView, announce []journal.EntryID) (*Initiator, error) {
+	if _, ok := nv.authors[g.st.RemotePeer()]; !ok {
+		return nil, fmt.Errorf("%w: peer has no member authority", ErrConfig)
+	}
+	tok, err := s.snd.TokenHash(g.cid, g.peer)
 	if err != nil {
 		return nil, err
 	}
-	var nonce [16]byte
-	_, _ = rand.Read(nonce[:])
+	g.token = tok
+	set, err := s.snapshot(ctx, nv.keys.NS)
+	if err != nil {
+		return nil, err
+	}
 	return NewInitiator(InitiatorConfig{
-		Config: s.cfg.Session, S: nv.keys.Secrets[len(nv.keys.Secrets)-1], NonceI: nonce,
-		Local: []byte(s.tr.Self()), Remote: []byte(st.RemotePeer()), Mode: mode,
+		Config: s.cfg.Session, S: nv.keys.Secrets[len(nv.keys.Secrets)-1], NonceI: g.nonceI,
+		Local: []byte(s.snd.Self()), Remote: []byte(g.st.RemotePeer()), Mode: g.mode, Token: Token{Hash: tok},
 		Set: set, Announce: announce, Members: nv.members,
-		Entries: journalEntries{ctx: ctx, j: s.j, ns: nv.keys.NS}, Signer: nv.keys.Signer,
+		Entries: journalEntries{ctx: ctx, j: s.j, ns: nv.keys.NS}, Signer: nv.keys.Signer, Guard: g,
 	})
+}
+
+// snapshot takes E(ns) for a session (SPEC §9 "Set"), first letting the
+// charge signer sign due FlowCharge registers (SPEC §6.4, lazy).
+func (s *Service) snapshot(ctx context.Context, ns journal.Namespace) ([]journal.EntryID, error) {
+	if s.cfg.Charges != nil {
+		if _, err := s.cfg.Charges.AtSnapshot(ctx, ns, time.Now()); err != nil {
+			s.cfg.Logger.Warn("sync: signing flow charges failed", "err", err)
+		}
+	}
+	return s.j.EntryIDs(ctx, ns)
 }
 
 // outcomeOr is in's outcome, Aborted for a failed or missing session.
@@ -179,6 +202,9 @@ func (c *conn) initiate(in *Initiator) error {
 		if err != nil {
 			return err
 		}
+		if err := c.g.admitFrame(f, in.credit); err != nil {
+			return err
+		}
 		if out, err = in.Step(f); err != nil {
 			return err
 		}
@@ -211,10 +237,11 @@ func (c *conn) initiatorFacts(in *Initiator, f Frame) error {
 
 // runResponder serves one inbound stream. rs admits the session once
 // the Hello names a namespace (SPEC §9 bounds); the caller releases it.
-func (s *Service) runResponder(ctx context.Context, st p2p.Stream, rs *nsResolver) sessionResult {
-	c := &conn{s: s, ctx: ctx, st: st, res: &sessionResult{peer: st.RemotePeer(), inbound: true, sync: true}}
+func (s *Service) runResponder(ctx context.Context, st *flow.Stream, rs *nsResolver) sessionResult {
+	rs.g = &sessionGuard{snd: s.snd, st: st, ctx: ctx}
+	c := &conn{s: s, ctx: ctx, st: st, g: rs.g, res: &sessionResult{peer: st.RemotePeer(), inbound: true, sync: true}}
 	defer c.watch()()
-	r, err := NewResponder(ResponderConfig{Config: s.cfg.Session, Local: []byte(s.tr.Self()), Remote: []byte(st.RemotePeer()), Resolver: rs})
+	r, err := NewResponder(ResponderConfig{Config: s.cfg.Session, Local: []byte(s.snd.Self()), Remote: []byte(st.RemotePeer()), Resolver: rs})
 	if err != nil {
 		c.res.err, c.res.outcome = c.fail(err), Aborted
 		return *c.res
@@ -241,6 +268,9 @@ func (c *conn) respond(r *Responder, rs *nsResolver) error {
 	for !r.Finished() {
 		f, err := c.recv()
 		if err != nil {
+			return err
+		}
+		if err := c.g.admitFrame(f, 0); err != nil {
 			return err
 		}
 		out, err := r.Step(f)

@@ -60,6 +60,8 @@ type nsView struct {
 	keys    NamespaceKeys
 	members memberKeys
 	peers   []peer.ID // member peers other than self, sorted
+	// authors maps each member peer to its authority (the budget's Dst).
+	authors map[peer.ID]journal.AuthorityID
 }
 
 // newNSView reduces the stored set of keys.NS.
@@ -72,7 +74,7 @@ func newNSView(ctx context.Context, j *journal.Journal, keys NamespaceKeys, self
 	if err != nil {
 		return nil, err
 	}
-	v := &nsView{keys: keys, members: memberKeys{}}
+	v := &nsView{keys: keys, members: memberKeys{}, authors: map[peer.ID]journal.AuthorityID{}}
 	cs, ok := st.(*journal.ContextState)
 	if !ok {
 		return v, nil
@@ -80,13 +82,15 @@ func newNSView(ctx context.Context, j *journal.Journal, keys NamespaceKeys, self
 	for _, m := range cs.Members {
 		v.members[[16]byte(m.AuthorityID)] = ed25519.PublicKey(m.SignKey[:])
 	}
-	v.peers = peersOf(cs, self)
+	v.peers, v.authors = peersOf(cs, self)
 	return v, nil
 }
 
-// peersOf lists the member peers of cs, self excluded, sorted.
-func peersOf(cs *journal.ContextState, self peer.ID) []peer.ID {
+// peersOf lists the member peers of cs, self excluded, sorted, and maps
+// each to its authority.
+func peersOf(cs *journal.ContextState, self peer.ID) ([]peer.ID, map[peer.ID]journal.AuthorityID) {
 	var out []peer.ID
+	authors := map[peer.ID]journal.AuthorityID{}
 	for _, p := range cs.Peers {
 		id, err := peer.IDFromBytes(p.PeerID)
 		if err != nil || id == self {
@@ -94,10 +98,11 @@ func peersOf(cs *journal.ContextState, self peer.ID) []peer.ID {
 		}
 		if _, ok := cs.Member(journal.AuthorityID(p.Author)); ok {
 			out = append(out, id)
+			authors[id] = journal.AuthorityID(p.Author)
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), authors
 }
 
 // view is the set of served namespaces, replaced whole on every change.

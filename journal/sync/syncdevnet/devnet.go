@@ -5,7 +5,11 @@
 // and digest until all are equal or a timeout passes.
 //
 // It uses journal/journaltest's public fixture keys, so it belongs to
-// devnets and tests only, never to a production node.
+// devnets and tests only, never to a production node. Devnet code may
+// hold transports: it builds one guarded flow.Sender per transport (an
+// in-memory charge datastore, a flow.StaticState granting every
+// capability with Options.Limit per flow epoch) and hands the Service
+// only that Sender, so every devnet sync frame passes the guard chain.
 //
 // Invariants: a Result with Converged true has identical Count and Digest
 // for every peer (devnet_test.go TestRunConverges, on simnet).
@@ -23,6 +27,9 @@ import (
 	dssync "github.com/ipfs/go-datastore/sync"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/flow"
+	"github.com/aura-p2p/aura-p2p/flow/budget"
+	"github.com/aura-p2p/aura-p2p/flow/cap"
 	"github.com/aura-p2p/aura-p2p/internal/canon"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/journal/journaltest"
@@ -43,6 +50,9 @@ type Options struct {
 	Service jsync.ServiceConfig
 	// Logger receives one line per report (nil: discard).
 	Logger *slog.Logger
+	// Limit is each peer's per-epoch flow budget toward each other peer
+	// (default 1 000 000 units; must be ≥ budget.MinLimit).
+	Limit uint64
 }
 
 func (o Options) withDefaults() Options {
@@ -60,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Limit == 0 {
+		o.Limit = 1_000_000
 	}
 	return o
 }
@@ -132,13 +145,34 @@ func start(ctx context.Context, fx *journaltest.StaticContext, trs []p2p.Transpo
 		if _, err := j.Add(ctx, fx.NS(), time.Now(), seed...); err != nil {
 			return nodes, err
 		}
-		svc, err := jsync.NewService(tr, j, serviceConfig(opts.Service, tr, i), keys(fx, i))
+		snd, err := flow.New(tr, dssync.MutexWrap(ds.NewMapDatastore()), GuardState(fx, i, opts.Limit), flow.Config{})
+		if err != nil {
+			return nodes, err
+		}
+		svc, err := jsync.NewService(snd, j, serviceConfig(opts.Service, tr, i), keys(fx, i))
 		if err != nil {
 			return nodes, err
 		}
 		nodes = append(nodes, &node{tr: tr, j: j, svc: svc})
 	}
 	return nodes, nil
+}
+
+// GuardState is founder i's guard-chain state for fx: every capability,
+// limit units per flow epoch toward each founder, founder i the only
+// device of its authority.
+func GuardState(fx *journaltest.StaticContext, i int, limit uint64) *flow.StaticState {
+	f := fx.Founders[i]
+	st := flow.NewStaticState(flow.Identity{Authority: f.Authority, Device: f.Device, Secret: f.AuthoritySecret[:]})
+	members := map[journal.AuthorityID][32]byte{}
+	for _, m := range fx.Founders {
+		members[m.Authority] = m.MemberPub
+	}
+	st.SetContext(fx.ID, flow.ContextView{
+		Schedule: budget.ContextSchedule(fx.Body.GenesisTimeMs, fx.Body.FlowEpochMs),
+		Default:  cap.Default{Caps: cap.AllNames(), Limit: limit},
+		SelfKey:  f.MemberKey, Leaves: []uint32{0}}, members)
+	return st
 }
 
 func serviceConfig(c jsync.ServiceConfig, tr p2p.Transport, i int) jsync.ServiceConfig {
