@@ -98,7 +98,7 @@ func (h *Host) start(ctx context.Context) error {
 
 func (h *Host) startLibp2p() error {
 	h.gater = newGater(h.cfg.Clock, h.cfg.MisbehaviourLimit, h.cfg.MisbehaviourSpan, h.cfg.GateDuration)
-	rm, err := newResourceManager()
+	rm, err := newResourceManager(h.cfg.PrometheusRegisterer != nil)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (h *Host) startLoops() error {
 		return fmt.Errorf("p2p: %w", err)
 	}
 	h.goLoop(func() { _ = d.Run(h.ctx) })
-	h.goLoop(h.discoveryLoop)
+	h.startDiscovery()
 	return nil
 }
 

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/aura-p2p/aura-p2p/cmd/aura-p2p/internal/devnet"
@@ -15,6 +18,7 @@ type devnetFlags struct {
 	quic        bool
 	dir         string
 	metricsAddr string
+	cpuProfile  string
 	log         logFlags
 }
 
@@ -35,6 +39,7 @@ func runDevnet(ctx context.Context, std *stdio, args []string) error {
 	fs.BoolVar(&f.quic, "quic", false, "also listen on QUIC-v1 (default TCP only)")
 	fs.StringVar(&f.dir, "dir", "", "parent directory for the data directories (default $TMPDIR)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics of all nodes on host:port (\"\" = off)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (debugging)")
 	f.log.register(fs, "warn")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -60,5 +65,26 @@ func runDevnet(ctx context.Context, std *stdio, args []string) error {
 	if tel.reg != nil {
 		cfg.Registerer = tel.reg
 	}
-	return errors.Join(devnet.Run(ctx, cfg), tel.Close())
+	stopProf, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return errors.Join(err, tel.Close())
+	}
+	runErr := devnet.Run(ctx, cfg)
+	return errors.Join(runErr, stopProf(), tel.Close())
+}
+
+// startCPUProfile starts a CPU profile into path ("" = off) and returns
+// the function that stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(fmt.Errorf("cpuprofile: %w", err), f.Close())
+	}
+	return func() error { pprof.StopCPUProfile(); return f.Close() }, nil
 }

@@ -87,6 +87,8 @@ type Peer struct {
 	// JoinTime is Started → joined (SPEC §14), set by the join step; 0 if
 	// the peer has not joined.
 	JoinTime time.Duration
+	// Milestones time the parts of joined (set by the join step).
+	Milestones Milestones
 }
 
 // Devnet is a running bootstrap node plus N peers in this process.
@@ -101,6 +103,11 @@ type Devnet struct {
 	baseHeap uint64
 	mu       sync.Mutex
 	notes    []string
+
+	// Milestone trackers (timeline.go), one per peer from its launch.
+	trackCtx  context.Context
+	trackStop context.CancelFunc
+	tracking  sync.WaitGroup
 }
 
 // Start creates the data directories and starts the bootstrap node, then
@@ -115,6 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, fmt.Errorf("devnet: %w", err)
 	}
 	d := &Devnet{cfg: cfg, Dir: dir, baseHeap: heapInuse(true)}
+	d.trackCtx, d.trackStop = context.WithCancel(context.Background())
 	if err := d.start(ctx); err != nil {
 		return nil, errors.Join(err, d.Close())
 	}
@@ -174,7 +182,21 @@ func (d *Devnet) launch(ctx context.Context, p *Peer) error {
 		return fmt.Errorf("devnet: %s: %w", p.Name, err)
 	}
 	p.Host = p.Node.Host()
+	if p != d.Boot {
+		d.tracking.Add(1)
+		go func() {
+			defer d.tracking.Done()
+			d.trackMilestones(d.trackCtx, p, min(5, d.cfg.Nodes-1))
+		}()
+	}
 	return nil
+}
+
+// stopTracking stops the milestone trackers and waits for them; after it
+// every Peer.Milestones is safe to read.
+func (d *Devnet) stopTracking() {
+	d.trackStop()
+	d.tracking.Wait()
 }
 
 func (d *Devnet) nodeConfig(dir, name string, boot bool) node.Config {
@@ -228,6 +250,7 @@ func (d *Devnet) Notes() []string {
 // Close stops the peers (8 at a time), then the bootstrap node, and
 // removes Dir unless Config.Keep.
 func (d *Devnet) Close() error {
+	d.stopTracking()
 	errs := []error{forEach(len(d.Peers), func(i int) error {
 		if d.Peers[i] == nil {
 			return nil

@@ -52,6 +52,7 @@ func (d *Devnet) RunSteps(ctx context.Context, steps []Step) error {
 // peer table. It fails if a peer has not joined by the deadline.
 func JoinStep(ctx context.Context, d *Devnet) error {
 	n := d.N()
+	target := min(5, n-1)
 	var joined atomic.Int64
 	done := make(chan error, n)
 	for _, p := range d.Peers {
@@ -65,8 +66,10 @@ func JoinStep(ctx context.Context, d *Devnet) error {
 		}()
 	}
 	failed := waitAll(ctx, d, n, done, &joined)
+	d.stopTracking()
 	d.printTable()
 	d.noteJoin()
+	d.noteTimeline(target)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d peers not joined", failed, n)
 	}
