@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -264,6 +265,38 @@ func TestDialerConfigValidate(t *testing.T) {
 	for i, c := range bad {
 		if _, err := NewDialer(&fakeHost{}, c); !errors.Is(err, ErrInvalidConfig) {
 			t.Fatalf("case %d: %v", i, err)
+		}
+	}
+}
+
+// TestExpBackoffNoOverflow: with a cap near the largest Duration the
+// doubling must saturate at the cap, never wrap negative or to zero.
+func TestExpBackoffNoOverflow(t *testing.T) {
+	const maxD = time.Duration(math.MaxInt64)
+	cases := []struct {
+		base time.Duration
+		n    int
+		want time.Duration
+	}{
+		{1 << 62, 1, 1 << 62},
+		{1 << 62, 2, maxD},
+		{1 << 62, 3, maxD},
+		{time.Second, 64, maxD},
+		{time.Second, 1000, maxD},
+		{time.Second, 3, 4 * time.Second},
+	}
+	for _, c := range cases {
+		if got := ExpBackoff(c.base, maxD, c.n); got != c.want {
+			t.Errorf("ExpBackoff(%d, max, %d) = %d, want %d", c.base, c.n, got, c.want)
+		}
+	}
+	d, err := NewDialer(nil, DialerConfig{BaseBackoff: 1 << 62, MaxBackoff: maxD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n < 70; n++ {
+		if b := d.Backoff(n); b <= 0 {
+			t.Fatalf("Backoff(%d) = %d", n, b)
 		}
 	}
 }

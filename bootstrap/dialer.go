@@ -242,6 +242,9 @@ func (d *Dialer) Backoff(n int) time.Duration {
 func ExpBackoff(base, maxD time.Duration, n int) time.Duration {
 	b := base
 	for i := 1; i < n && b < maxD; i++ {
+		if b > maxD/2 {
+			return maxD // doubling would pass maxD (and could overflow)
+		}
 		b *= 2
 	}
 	return min(b, maxD)

@@ -20,7 +20,8 @@
 //   - A failing seed is retried after a delay in [b/2, b], b =
 //     min(MaxBackoff, BaseBackoff·2^(n−1)); the jitter sequence is a pure
 //     function of DialerConfig.Seed (dialer.go → TestDialerBackoff,
-//     TestBackoffDeterministic).
+//     TestBackoffDeterministic); the doubling saturates at MaxBackoff and
+//     never overflows (TestExpBackoffNoOverflow).
 //   - When every seed was reached but the routing table is empty, every
 //     seed is re-dialled and the routing table refreshed, with backed-off
 //     rounds (dialer.go → TestDialerRebootstrap).

@@ -98,3 +98,27 @@ func TestRoundJumpNeedsNMinusTPlus1(t *testing.T) {
 	}
 	c.flush(1)
 }
+
+// TestBogusCommitsDoNotBlockExecute: one Byzantine member fills every
+// other node's stub table (maxStubs) with Commits for unknown cids that
+// never verify; a later honest Execute still creates its instance (it is
+// not a stub), so the initiator commits on the fast path as usual.
+func TestBogusCommitsDoNotBlockExecute(t *testing.T) {
+	c := newCluster(t, 3, 5, 15)
+	c.start()
+	c.runFor(100 * time.Millisecond)
+	byz := witness(4)
+	for i := 1; i < 4; i++ {
+		for k := range maxStubs {
+			f := CommitFact{CID: [32]byte{0xbb, byte(k), byte(k >> 8)}, Scope: c.ks.com.Scope,
+				KeyEpoch: c.ks.com.KeyEpoch, Threshold: c.ks.com.Threshold, Signers: []uint16{1, 2, 3}, Path: PathFast1}
+			_ = c.nodes[i].Step(byz, &Commit{Fact: f}, c.now)
+		}
+		if got := c.nodes[i].stubs(); got != maxStubs {
+			t.Fatalf("node %d: %d stubs, want the table full (%d)", i, got, maxStubs)
+		}
+	}
+	cid := c.propose(0, opAdd(1))
+	c.waitCommit(t, cid, []int{0, 1, 2, 3}, time.Second)
+	c.checkSafety([]int{0, 1, 2, 3})
+}

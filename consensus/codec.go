@@ -11,6 +11,8 @@ import (
 const maxSigners = 1024
 
 // DecodeCommitFact parses a canonical Commit fact body (CommitFact.Canonical).
+// Only the canonical form is accepted (minimal uvarints, no trailing bytes),
+// so an accepted body re-encodes to the same bytes.
 func DecodeCommitFact(b []byte) (CommitFact, error) {
 	r := byteReader{b: b}
 	var f CommitFact
@@ -101,7 +103,9 @@ func (r *byteReader) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
+	// Canonical encodings use the minimal uvarint: a padded one would
+	// decode to a fact whose Canonical() differs from the bytes received.
+	if n <= 0 || n != len(binary.AppendUvarint(nil, v)) {
 		r.err = ErrMalformed
 		return 0
 	}

@@ -87,7 +87,9 @@
 //     T_fallback), TestGetExecuteFallback (§16.30); rounds advance only on
 //     the own timer or n−t+1 distinct signed AggregateShares:
 //     TestRoundJumpNeedsNMinusTPlus1 (§16.37). Even rounds enumerate the
-//     C(n,t) subsets lexicographically: TestKSubset.
+//     C(n,t) subsets lexicographically: TestKSubset; C(n,t) saturates
+//     instead of wrapping for committees up to 256 members (fallback.go
+//     binom): TestBinomLargeCommittees.
 //   - Round timers are gated [deviation, liveness only]: round r's timer R
 //     starts once t members (self included) signed round ≥ r, so honest
 //     witnesses that entered fallback at different times share rounds;
@@ -97,7 +99,12 @@
 //     Byzantine search logs its commit ratio.
 //   - Bad network input is a typed error (ErrInvalidMessage, ErrMalformed,
 //     ErrInvalidShare) and never a panic: FuzzUnmarshal, FuzzStep,
-//     FuzzDecodeCommitFact, TestWireRejectsBadSizes; the harness routes
+//     FuzzDecodeCommitFact, TestWireRejectsBadSizes; Commit fact bodies
+//     are accepted only in canonical form (codec.go, minimal uvarints):
+//     TestDecodeCommitFactRejectsNonMinimal; stubs for unknown cids (at
+//     most maxStubs, from Commits or AggregateShares before the Execute)
+//     never block a checked Execute (witness.go onExecute):
+//     TestBogusCommitsDoNotBlockExecute; the harness routes
 //     every delivery through Marshal/Unmarshal (TestWireRoundTrip).
 //   - Nonces never reach durable output: TestNoNonceInDurableOutput.
 //   - InstanceTimeout at the initiator reports ErrConsensusTimeout:
@@ -108,5 +115,6 @@
 //
 // t = 1 committees (a single Ed25519 signer) are refused with
 // ErrInsufficientWitnesses: they need no agreement and frostx has no
-// single-signer path; VerifyCommit would accept their commits.
+// single-signer path; VerifyCommit would accept their commits
+// (TestNewRefusesUnusableCommittee).
 package consensus

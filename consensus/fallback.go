@@ -3,6 +3,8 @@ package consensus
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -407,14 +409,23 @@ func sortByHash(ws []WitnessID, key func(WitnessID) [32]byte) {
 	})
 }
 
-// binom is C(n, k) (small n).
+// binom is C(n, k), saturating at math.MaxUint64. Committees reach 256
+// members (dkg.MaxParticipants) and C(68, 34) already exceeds 2^64; the
+// saturated value is still exact for its only uses (canonicalSet's
+// (r/2−1) mod C(n,t) with r/2 < 2^31, and kSubset's comparisons with an
+// index below it). Each step r·(n−k+i)/i = C(n−k+i, i) is an exact
+// division, done in 128 bits so the product cannot wrap.
 func binom(n, k int) uint64 {
 	if k < 0 || k > n {
 		return 0
 	}
 	r := uint64(1)
 	for i := 1; i <= k; i++ {
-		r = r * uint64(n-k+i) / uint64(i)
+		hi, lo := bits.Mul64(r, uint64(n-k+i))
+		if hi >= uint64(i) {
+			return math.MaxUint64 // the quotient does not fit
+		}
+		r, _ = bits.Div64(hi, lo, uint64(i))
 	}
 	return r
 }

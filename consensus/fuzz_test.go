@@ -41,6 +41,9 @@ func FuzzUnmarshal(f *testing.F) {
 func FuzzDecodeCommitFact(f *testing.F) {
 	f.Add((&CommitFact{Op: []byte{1}, Scope: testNS, Signers: []uint16{1, 2, 3}, Path: 1}).Canonical())
 	f.Add([]byte{})
+	for _, b := range paddedCommitFacts() {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := DecodeCommitFact(b)
 		if err != nil {
@@ -77,4 +80,35 @@ func FuzzStep(f *testing.F) {
 			}
 		}
 	})
+}
+
+// paddedCommitFacts are canonical Commit bodies with one uvarint (the op
+// length, then the signer count) re-encoded non-minimally: same value,
+// one byte longer.
+func paddedCommitFacts() [][]byte {
+	f := CommitFact{Op: []byte{7}, Scope: testNS, Signers: []uint16{1, 2, 3}, Path: 1}
+	b := f.Canonical()
+	opLen := 4*32 + 8 // the lp(Op) prefix follows CID, Pre, OpHash, RID, Nonce
+	cnt := opLen + 1 + len(f.Op) + 1 + 16 + 8 + 2
+	pad := func(at int) []byte {
+		out := append([]byte(nil), b[:at]...)
+		out = append(out, b[at]|0x80, 0x00)
+		return append(out, b[at+1:]...)
+	}
+	return [][]byte{pad(opLen), pad(cnt)}
+}
+
+// TestDecodeCommitFactRejectsNonMinimal: a padded uvarint decodes to the
+// same value but would not re-encode to the received bytes, so it is
+// ErrMalformed (the canonical form is the only accepted form).
+func TestDecodeCommitFactRejectsNonMinimal(t *testing.T) {
+	canonical := (&CommitFact{Op: []byte{7}, Scope: testNS, Signers: []uint16{1, 2, 3}, Path: 1}).Canonical()
+	if _, err := DecodeCommitFact(canonical); err != nil {
+		t.Fatalf("canonical body refused: %v", err)
+	}
+	for i, b := range paddedCommitFacts() {
+		if _, err := DecodeCommitFact(b); !errIs(err, ErrMalformed) {
+			t.Errorf("padded body %d: err %v, want ErrMalformed", i, err)
+		}
+	}
 }

@@ -144,3 +144,34 @@ func TestKeyEpochChange(t *testing.T) {
 	}
 	c.checkSafety(c.all())
 }
+
+// TestNewRefusesUnusableCommittee: t = 1 (a single signer needs no
+// agreement) and t > n are ErrInsufficientWitnesses, on New and SetScope
+// alike; a usable committee is accepted.
+func TestNewRefusesUnusableCommittee(t *testing.T) {
+	ks := keysFor(t, 3, 5)
+	sg, err := frostx.NewSigner(ks.frost, ks.shares[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFor := func(com Committee) Config {
+		return Config{Self: witness(0), VoteKey: ks.vkeys[0], Rand: bytes.NewReader(make([]byte, 1<<10)),
+			Scope: &counterScope{com: com}, Keys: Keys{Frost: ks.frost, Signer: sg}}
+	}
+	one := ks.com
+	one.Threshold = 1
+	tooFew := ks.com
+	tooFew.Members = ks.com.Members[:2]
+	for name, com := range map[string]Committee{"t=1": one, "t>n": tooFew} {
+		if _, err := New(cfgFor(com)); !errIs(err, ErrInsufficientWitnesses) {
+			t.Errorf("%s: New err %v, want ErrInsufficientWitnesses", name, err)
+		}
+	}
+	nd, err := New(cfgFor(ks.com))
+	if err != nil {
+		t.Fatalf("usable committee refused: %v", err)
+	}
+	if err := nd.SetScope(&counterScope{com: one}, Keys{Frost: ks.frost, Signer: sg}, epoch0); !errIs(err, ErrInsufficientWitnesses) {
+		t.Errorf("SetScope t=1: err %v, want ErrInsufficientWitnesses", err)
+	}
+}

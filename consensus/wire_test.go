@@ -3,6 +3,7 @@ package consensus
 import (
 	pb "github.com/aura-p2p/aura-p2p/protocols/consensuspb"
 	"google.golang.org/protobuf/proto"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -114,4 +115,54 @@ func TestKSubset(t *testing.T) {
 			t.Fatalf("subset %d = %v, want %v", i, got, want)
 		}
 	}
+}
+
+// TestBinomLargeCommittees: C(n, k) is exact up to 2^64−1 and saturates
+// above (the old r·x/i wrapped from n ≈ 62 on: a wrong even-round signer
+// set, a possible modulo by zero, and a kSubset walk that never ended).
+func TestBinomLargeCommittees(t *testing.T) {
+	cases := []struct {
+		n, k int
+		want uint64
+	}{
+		{7, 4, 35},
+		{66, 33, 7219428434016265740},
+		{67, 33, 14226520737620288370},
+		{68, 34, math.MaxUint64}, // 28453041475240576740 > 2^64−1
+		{256, 129, math.MaxUint64},
+		{256, 1, 256},
+		{256, 255, 256},
+		{256, 256, 1},
+	}
+	for _, c := range cases {
+		if got := binom(c.n, c.k); got != c.want {
+			t.Errorf("binom(%d, %d) = %d, want %d", c.n, c.k, got, c.want)
+		}
+	}
+	// The subsets a reachable round index selects in a 256-member
+	// committee: lexicographic from {0..128}, every one strictly
+	// increasing and in range.
+	n, k := 256, 129
+	first := kSubset(n, k, 0)
+	if want := seq(0, k); !slices.Equal(first, want) {
+		t.Fatalf("subset 0 = %v", first)
+	}
+	second := kSubset(n, k, 1)
+	if want := append(seq(0, k-1), k); !slices.Equal(second, want) {
+		t.Fatalf("subset 1 = %v", second)
+	}
+	for _, idx := range []uint64{2, 1000, 1 << 20, math.MaxUint32 / 2} {
+		s := kSubset(n, k, idx%binom(n, k))
+		if len(s) != k || s[0] < 0 || s[k-1] >= n || !slices.IsSorted(s) || len(slices.Compact(slices.Clone(s))) != k {
+			t.Fatalf("subset %d = %v", idx, s)
+		}
+	}
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }

@@ -30,11 +30,10 @@ func (n *Node) onExecute(from WitnessID, x *Execute) error {
 	if err := n.checkExecute(x); err != nil {
 		return err
 	}
-	inst, ok := n.insts[x.CID]
-	if !ok && n.stubs() >= maxStubs {
-		return nil
-	}
-	inst = n.instance(x.CID)
+	// A checked Execute makes a full instance, never a stub, so maxStubs
+	// does not gate it: stubs that never verify (bogus Commits or
+	// AggregateShares for unknown cids) must not block honest instances.
+	inst := n.instance(x.CID)
 	fetched := inst.exec == nil && inst.fetchFrom != (WitnessID{})
 	n.adoptExecute(inst, x, from)
 	_, evErr := n.mergeEvidence(inst, x.Evidence)

@@ -32,7 +32,8 @@ const (
 )
 
 // FileConfig is the on-disk config file DATA/config.json. Every field is
-// documented in cmd/aura-p2p/README-section.md; zero values mean "default".
+// documented in README.md ("Config file reference"); zero values mean
+// "default".
 // Unknown fields are rejected so a typo never silently falls back to a
 // default.
 type FileConfig struct {

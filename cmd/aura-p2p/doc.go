@@ -1,8 +1,8 @@
 // Command aura-p2p runs Aura nodes on libp2p: init a data directory, print
 // its identity, run a peer or a bootstrap node, or start a local devnet;
 // status, authority and device talk to a running daemon (package control).
-// README-section.md (merged into the repository README) documents every
-// command, flag, config field and metric.
+// The repository README.md ("Running nodes" and its subsections) documents
+// every command, flag, config field and metric.
 //
 // Layout: main.go only installs the SIGINT/SIGTERM context and calls Main;
 // cli.go dispatches subcommands, each with its own flag.FlagSet

@@ -165,7 +165,7 @@ func (n *Network) Pending() int {
 // while the sender is running. Audits of writes (charge-before-send) filter
 // on Kind (KindFrame, KindTopic; a Publish is one event with empty Dst).
 // Rejected writes (oversize, closed, reset, failed local validation) are
-// not reported. f runs without the network lock, may run concurrently
+// not reported; the reset an oversize write causes is (KindReset). f runs without the network lock, may run concurrently
 // from several goroutines, and must not block.
 func (n *Network) OnSend(f func(Event)) {
 	n.mu.Lock()

@@ -114,8 +114,10 @@ func (e *end) WriteFrame(frame []byte) error {
 		return err
 	}
 	if max := protocols.MaxFrame(e.st.key.Proto); len(data) > max {
-		e.abortLocked()
+		ev := e.abortLocked()
+		taps := n.onSend
 		n.mu.Unlock()
+		callTaps(taps, ev) // the reset is sent like one from Reset
 		return fmt.Errorf("%w: %d > %d bytes on %s", protocols.ErrFrameTooLarge, len(data), max, e.st.key.Proto)
 	}
 	ev := e.sendLocked(KindFrame, data, digest)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,6 +111,8 @@ func TestOversizeFrameResets(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			inBubble(t, Config{Latency: time.Millisecond}, func(t *testing.T, net *Network) {
 				nodes := net.AddNodes(2)
+				var sent []Kind // OnSend runs in this goroutine (the writer)
+				net.OnSend(func(e Event) { sent = append(sent, e.Kind) })
 				done := make(chan error, 1)
 				var got [][]byte
 				nodes[1].Handle(protoOf(proto), sinkHandler(&got, done))
@@ -126,6 +129,11 @@ func TestOversizeFrameResets(t *testing.T) {
 				}
 				if err := s.WriteFrame([]byte("after")); !errors.Is(err, p2p.ErrStreamReset) {
 					t.Fatalf("write after oversize: %v", err)
+				}
+				// Open, the frame at the cap, then the reset the oversize
+				// write sent: every send the peer will see is tapped.
+				if want := []Kind{KindOpen, KindFrame, KindReset}; !slices.Equal(sent, want) {
+					t.Fatalf("OnSend saw %v, want %v", sent, want)
 				}
 				if err := <-done; !errors.Is(err, p2p.ErrStreamReset) {
 					t.Fatalf("remote read: %v", err)

@@ -328,6 +328,13 @@ func TestSessionValidate(t *testing.T) {
 	if s2.SID() == good.SID() {
 		t.Error("sid ignores KeyEpoch")
 	}
+	p, err := NewParticipant(good, 1, keys[0], seededReader(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Result(); !errors.Is(err, ErrNotDone) || p.Done() {
+		t.Errorf("Result before completion: %v, want ErrNotDone", err)
+	}
 }
 
 func equalRotation(a, b Rotation) bool {
