@@ -57,6 +57,10 @@
 //     (TestGuardedSendBetweenNodes); the node's own sync service moves a
 //     written fact to a peer over libp2p and charges its frames toward the
 //     peer's authority (sync_test.go TestNodeSyncService).
+//   - Config.JournalMetrics, StateMetrics, Flow.Metrics and
+//     Sync.Service.Metrics reach the journal, jstate, the flow Sender and
+//     the sync service (a default Sync.Service keeps its Metrics); nil is
+//     a no-op (sync_test.go TestNodeSyncService).
 //   - Close order is the reverse of start order: stats loop, services (last
 //     first), host, datastore; a failed Start unwinds what it started; after
 //     Run returns no goroutine of the node remains (node_test.go

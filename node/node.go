@@ -70,6 +70,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives node gauges. Nil: NopMetrics.
 	Metrics Metrics
+	// JournalMetrics receives the journal's counters (aura_journal_*).
+	// Nil: journal.NopMetrics. Flow.Metrics and Sync.Service.Metrics carry
+	// the flow Sender's and the sync service's.
+	JournalMetrics journal.Metrics
+	// StateMetrics receives the jstate counters (guard state and charge
+	// signer). Nil: jstate.NopMetrics.
+	StateMetrics jstate.Metrics
 }
 
 // Service is a long-running component plugged into the node (journal

@@ -14,7 +14,8 @@ import (
 // journal-backed guard state; with a Keyring the node joins its own
 // authority namespace.
 func (n *Node) openJournal() error {
-	j, err := journal.Open(context.Background(), n.store, journal.Config{Logger: n.log.With("component", "journal")})
+	j, err := journal.Open(context.Background(), n.store,
+		journal.Config{Logger: n.log.With("component", "journal"), Metrics: n.cfg.JournalMetrics})
 	if err != nil {
 		return fmt.Errorf("node: open journal: %w", err)
 	}
@@ -24,7 +25,7 @@ func (n *Node) openJournal() error {
 	for _, sc := range n.cfg.StaticContexts {
 		j.Join(journal.ContextNS(sc.ID))
 	}
-	st, err := jstate.New(j, n.cfg.Keyring, nil)
+	st, err := jstate.New(j, n.cfg.Keyring, n.cfg.StateMetrics)
 	if err != nil {
 		return fmt.Errorf("node: flow state: %w", err)
 	}
@@ -48,7 +49,7 @@ func (n *Node) buildSender(h *p2p.Host) error {
 	if n.cfg.Keyring == nil {
 		return nil
 	}
-	cs, err := jstate.NewChargeSigner(n.jrnl, snd.Executor(), n.cfg.Keyring, n.cfg.SyncInterval, nil)
+	cs, err := jstate.NewChargeSigner(n.jrnl, snd.Executor(), n.cfg.Keyring, n.cfg.SyncInterval, n.cfg.StateMetrics)
 	if err != nil {
 		return fmt.Errorf("node: charge signer: %w", err)
 	}

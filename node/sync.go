@@ -22,8 +22,8 @@ type SyncConfig struct {
 	// Disabled turns the service off.
 	Disabled bool
 	// Service is the service config; a zero SyncInterval means
-	// jsync.DefaultServiceConfig(). Liveness, Reporter, Charges and a nil
-	// Logger are filled from the node.
+	// jsync.DefaultServiceConfig() (keeping Metrics). Liveness, Reporter,
+	// Charges and a nil Logger are filled from the node.
 	Service jsync.ServiceConfig
 }
 
@@ -68,7 +68,9 @@ func (n *Node) newSyncService(env Env) (Service, error) {
 func (s *syncService) Start(context.Context) error {
 	c := s.cfg.Service
 	if c.SyncInterval == 0 {
+		m := c.Metrics
 		c = jsync.DefaultServiceConfig()
+		c.Metrics = m
 	}
 	if c.Logger == nil {
 		c.Logger = s.env.Logger.With("component", "sync")

@@ -35,11 +35,14 @@ func TestNodeSyncService(t *testing.T) {
 	c := jt.NewStaticContext("node-sync", 2)
 	withDefaultCaps(c)
 	nodes := make([]*Node, 2)
+	mets := [2]*countMetrics{{}, {}}
 	for i, f := range c.Founders {
 		kr := &jstate.Keyring{Authority: f.Authority, Device: f.Device, DeviceKey: f.DeviceKey,
 			MemberKey: f.MemberKey, Secret: f.AuthoritySecret[:]}
-		n, err := Open(Config{DataDir: initDir(t), Keyring: kr,
-			StaticContexts: []StaticContext{{ID: c.ID, KRoot: c.KRoot}}})
+		cfg := Config{DataDir: initDir(t), Keyring: kr,
+			StaticContexts: []StaticContext{{ID: c.ID, KRoot: c.KRoot}}}
+		mets[i].wire(&cfg)
+		n, err := Open(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,5 +92,13 @@ func TestNodeSyncService(t *testing.T) {
 	recs, err := nodes[0].Sender().Executor().ChargeRecords(ctx)
 	if err != nil || len(recs) == 0 || recs[0].Key.Dst != c.Founders[1].Authority || recs[0].Key.Ctx != c.ID {
 		t.Fatalf("charge records %+v, %v", recs, err)
+	}
+	// Config's package metrics reached the journal, the flow Sender, the
+	// jstate guard state (node 0 charged and resolved) and the sync
+	// service (node 1 received the Facts frame before storing it).
+	if mets[0].stored.Load() == 0 || mets[1].stored.Load() == 0 || mets[0].charges.Load() == 0 ||
+		mets[0].reductions.Load() == 0 || mets[1].facts.Load() == 0 {
+		t.Fatalf("metrics not wired: stored %d/%d charges %d reductions %d facts %d", mets[0].stored.Load(),
+			mets[1].stored.Load(), mets[0].charges.Load(), mets[0].reductions.Load(), mets[1].facts.Load())
 	}
 }

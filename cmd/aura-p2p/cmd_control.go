@@ -23,8 +23,9 @@ const (
 
 // controlService is the daemon's control API (DIR/control.sock). Services
 // that serve control methods add their control.Mount here.
-func controlService(data string) node.ServiceFunc {
-	return control.NewService(control.Config{DataDir: data})
+// m nil: no metrics.
+func controlService(data string, m control.Metrics) node.ServiceFunc {
+	return control.NewService(control.Config{DataDir: data, Metrics: m})
 }
 
 // ctlFlags are the flags every control client command takes.

@@ -52,10 +52,10 @@ func runNode(ctx context.Context, std *stdio, args []string, boot bool) error {
 	if err != nil {
 		return err
 	}
-	cfg := node.Config{DataDir: f.data, Bootstrap: boot, Logger: log, Metrics: tel.node}
-	tel.apply(&cfg.P2P)
+	cfg := node.Config{DataDir: f.data, Bootstrap: boot, Logger: log}
+	tel.applyNode(&cfg)
 	if f.control {
-		cfg.Services = append(cfg.Services, controlService(f.data))
+		cfg.Services = append(cfg.Services, controlService(f.data, tel.controlMetrics()))
 	}
 	return errors.Join(serve(ctx, std, cfg, tel), tel.Close())
 }

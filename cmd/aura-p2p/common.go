@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aura-p2p/aura-p2p/cmd/aura-p2p/internal/promx"
+	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/node"
 	"github.com/aura-p2p/aura-p2p/p2p"
 )
@@ -43,9 +44,11 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 
 // telemetry is the process's metrics registry and server, if enabled.
 type telemetry struct {
-	reg    *prometheus.Registry
-	p2p    p2p.Metrics
-	node   node.Metrics
+	reg  *prometheus.Registry
+	p2p  p2p.Metrics
+	node node.Metrics
+	// svc holds the library packages' collectors; nil when metrics are off.
+	svc    *promx.Services
 	server *promx.Server
 }
 
@@ -65,6 +68,9 @@ func startTelemetry(addr string, log *slog.Logger) (*telemetry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.svc, err = promx.NewServices(t.reg); err != nil {
+		return nil, err
+	}
 	t.p2p, t.node = pm, nm
 	if t.server, err = promx.Serve(addr, t.reg, log); err != nil {
 		return nil, fmt.Errorf("%w (use --metrics-addr to pick another address, or \"\" to disable)", err)
@@ -79,6 +85,29 @@ func (t *telemetry) apply(c *p2p.Config) {
 	if t.reg != nil {
 		c.PrometheusRegisterer = t.reg
 	}
+}
+
+// applyNode wires the library packages' metrics into a node config: the
+// journal, the flow Sender, the jstate guard state and the sync service
+// (consensus and DKG collectors exist but the node starts neither yet).
+func (t *telemetry) applyNode(c *node.Config) {
+	c.Metrics = t.node
+	t.apply(&c.P2P)
+	if t.svc == nil {
+		return
+	}
+	c.JournalMetrics = t.svc.Journal
+	c.StateMetrics = t.svc.FlowState
+	c.Flow.Metrics = t.svc.Flow
+	c.Sync.Service.Metrics = t.svc.Sync
+}
+
+// controlMetrics is the control server's Metrics (nil when metrics are off).
+func (t *telemetry) controlMetrics() control.Metrics {
+	if t.svc == nil {
+		return nil
+	}
+	return t.svc.Control
 }
 
 func (t *telemetry) Close() error {

@@ -190,7 +190,8 @@ func (w *lineWaiter) String() string {
 }
 
 // TestRunCancelDrains runs `run` in-process, scrapes /metrics (libp2p's
-// collectors and ours on one registry), cancels the root ctx as SIGINT
+// collectors and ours, aura_flow_* and aura_journal_sync_* included, on
+// one registry), cancels the root ctx as SIGINT
 // would, and checks Main returns 0 and the goroutines drain.
 func TestRunCancelDrains(t *testing.T) {
 	for _, role := range []string{"run", "bootstrap"} {
@@ -215,7 +216,12 @@ func TestRunCancelDrains(t *testing.T) {
 				t.Fatalf("no metrics line: %s", out.String())
 			}
 			body := scrape(t, url)
-			for _, want := range []string{"aura_node_up 1", "libp2p_", "go_goroutines"} {
+			for _, want := range []string{"aura_node_up 1", "libp2p_", "go_goroutines",
+				// Package collectors registered on the same registry (promx.NewServices).
+				"aura_flow_charge_duration_seconds_count", "aura_flow_cap_cache_hits_total",
+				"aura_flow_state_reductions_total", "aura_journal_entries_quarantined_total",
+				`aura_journal_sync_bytes_total{dir="sent"}`, "aura_journal_sync_symbols_total",
+				"aura_journal_sync_duration_seconds_count", "aura_consensus_conflicting_commits_total 0"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("/metrics lacks %q", want)
 				}

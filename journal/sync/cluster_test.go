@@ -27,6 +27,27 @@ type countMetrics struct {
 	rounds, resets            map[string]int
 	symbols                   uint64
 	facts, stored, sent, recv int
+	durations                 int           // DurationMetrics calls
+	took                      time.Duration // their sum
+}
+
+// Duration implements DurationMetrics.
+func (m *countMetrics) Duration(d time.Duration) {
+	m.mu.Lock()
+	m.durations++
+	m.took += d
+	m.mu.Unlock()
+}
+
+// durationStats is the Duration call count, the Round call count and the
+// summed durations, read together.
+func (m *countMetrics) durationStats() (durations, rounds int, took time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range m.rounds {
+		rounds += v
+	}
+	return m.durations, rounds, m.took
 }
 
 func newCountMetrics() *countMetrics {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"errors"
+	"time"
 
 	"github.com/aura-p2p/aura-p2p/flow"
 )
@@ -26,6 +27,13 @@ type Metrics interface {
 	Bytes(dir string, n int)
 	// Reset counts one stream reset by reason (ResetReason).
 	Reset(reason string)
+}
+
+// DurationMetrics is an optional extension of Metrics: a Metrics that
+// also implements it gets each finished session's duration, from the
+// session's start to its accounting (aura_journal_sync_duration_seconds).
+type DurationMetrics interface {
+	Duration(d time.Duration)
 }
 
 // NopMetrics discards everything.

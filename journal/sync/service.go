@@ -344,6 +344,9 @@ func (s *Service) account(r sessionResult) {
 	m.FactsStored(r.stored)
 	m.Bytes("sent", r.out)
 	m.Bytes("received", r.in)
+	if dm, ok := m.(DurationMetrics); ok && !r.start.IsZero() {
+		dm.Duration(time.Since(r.start))
+	}
 	if r.err == nil {
 		return
 	}

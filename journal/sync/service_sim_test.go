@@ -151,5 +151,10 @@ func TestEqualRoundBytes(t *testing.T) {
 			t.Fatalf("equal session costs %d bytes", per)
 		}
 		t.Logf("%d equal sessions, %d bytes each (both directions)", rounds["equal"]/2, per)
+		for i, r := range rs { // DurationMetrics: one duration per accounted session
+			if d, n, took := r.m.durationStats(); d != n || took <= 0 {
+				t.Fatalf("replica %d: %d durations (%v) for %d rounds", i, d, took, n)
+			}
+		}
 	})
 }

@@ -24,7 +24,8 @@ type sessionResult struct {
 	err     error
 	stats   Stats
 	stored  int
-	in, out int // frame bytes received / sent
+	in, out int       // frame bytes received / sent
+	start   time.Time // when the session began (DurationMetrics)
 }
 
 // conn is one session's guarded stream with the service's send, admit
@@ -115,7 +116,8 @@ func (s *Service) runInitiator(ctx context.Context, st *flow.Stream, nv *nsView,
 	g := &sessionGuard{snd: s.snd, st: st, ctx: ctx, cid: journal.ContextID(nv.keys.NS.ID),
 		peer: nv.authors[st.RemotePeer()], initiator: true, mode: mode, nonceI: nonce}
 	c := &conn{s: s, ctx: ctx, st: st, ns: nv.keys.NS, g: g,
-		res: &sessionResult{ns: nv.keys.NS, peer: st.RemotePeer(), sync: mode == ModeReconcile}}
+		res: &sessionResult{ns: nv.keys.NS, peer: st.RemotePeer(), sync: mode == ModeReconcile,
+			start: time.Now()}}
 	defer c.watch()()
 	in, err := s.newInitiator(ctx, g, nv, announce)
 	if err == nil {
@@ -239,7 +241,8 @@ func (c *conn) initiatorFacts(in *Initiator, f Frame) error {
 // the Hello names a namespace (SPEC §9 bounds); the caller releases it.
 func (s *Service) runResponder(ctx context.Context, st *flow.Stream, rs *nsResolver) sessionResult {
 	rs.g = &sessionGuard{snd: s.snd, st: st, ctx: ctx}
-	c := &conn{s: s, ctx: ctx, st: st, g: rs.g, res: &sessionResult{peer: st.RemotePeer(), inbound: true, sync: true}}
+	c := &conn{s: s, ctx: ctx, st: st, g: rs.g, res: &sessionResult{peer: st.RemotePeer(), inbound: true, sync: true,
+		start: time.Now()}}
 	defer c.watch()()
 	r, err := NewResponder(ResponderConfig{Config: s.cfg.Session, Local: []byte(s.snd.Self()), Remote: []byte(st.RemotePeer()), Resolver: rs})
 	if err != nil {

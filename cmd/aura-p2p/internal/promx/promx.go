@@ -1,12 +1,22 @@
-// Package promx binds the libraries' Metrics interfaces (p2p.Metrics,
-// node.Metrics) to Prometheus collectors and serves /metrics. It is the only
+// Package promx binds the libraries' Metrics interfaces to Prometheus
+// collectors and serves /metrics: p2p.Metrics (P2P), node.Metrics (Node),
+// flow.Metrics (Flow), jstate.Metrics (FlowState), journal.Metrics
+// (Journal), journal/sync.Metrics (Sync), journal/tree.Metrics (Tree),
+// consensus/driver.Metrics and consensus.Metrics (Consensus),
+// consensus/dkgsvc.Metrics (DKG) and control.Metrics (Control);
+// NewServices registers all package collectors at once. It is the only
 // place outside go-libp2p itself that imports Prometheus (STYLE.md §7):
 // libraries see plain interfaces with no-op defaults.
 //
 // Invariants:
 //   - Every metric is named aura_<package>_<what>_<unit> and carries no
-//     ContextId, AuthorityId or peer label (SPEC §14); checked by
-//     promx_test.go TestNamesAndLabels.
+//     ContextId, AuthorityId or peer label (SPEC §14), and every SPEC §14
+//     name with a library hook is registered; checked by promx_test.go
+//     TestNamesAndLabels. Each method reaches its series with the
+//     documented labels: TestObservationsLand, TestLabels.
+//   - Alert-bearing series with a fixed label set (sync bytes{dir},
+//     fallback envelopes{result}, equivocations, conflicting commits)
+//     exist at 0 from registration: TestObservationsLand.
 //   - One Registry per process; libp2p's own collectors are registered on the
 //     same Registry through p2p.Config.PrometheusRegisterer, so /metrics shows
 //     both (promx_test.go TestServeMetrics).
