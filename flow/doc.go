@@ -83,7 +83,10 @@
 //     TestExactHeadroom, §16.15).
 //   - A failed batch (step 4) sends nothing and leaves Spent unchanged in
 //     memory and on disk; a failing Stager aborts the batch
-//     (TestJournalFailure, §16.16; TestStagersJoinBatch).
+//     (TestJournalFailure, §16.16; TestStagersJoinBatch). A send refused
+//     at any step finishes each Finisher stager once, uncommitted, so a
+//     staged Admission is released (executor.go refuse;
+//     finish_test.go TestRefusalFinishesStagers).
 //   - A budget lookup error or corrupt record is a denial
 //     (TestBudgetLookupDenies).
 //   - After a restart Spent(bk) is the stored charge record; records only

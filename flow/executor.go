@@ -80,14 +80,16 @@ type WriteFunc func(c guard.Charge) error
 // Failures at 0–4 write nothing, commit nothing and never call write;
 // they are *guard.DenialError (ErrAuthorizationDenied /
 // ErrInsufficientBudget) or *CommitError (ErrJournalCommitFailed). A
-// write error is returned as is: the charge stays.
+// write error is returned as is: the charge stays. Every Finisher among
+// stagers is finished exactly once, on every path (false unless the
+// batch committed), so a refused send releases inbound admissions.
 func (e *Executor) Charge(ctx context.Context, s *guard.Snapshot, signer ed25519.PrivateKey,
 	stagers []Stager, write WriteFunc) (guard.Charge, error) {
 	if err := guard.Precheck(s); err != nil {
-		return guard.Charge{}, e.denied(err)
+		return guard.Charge{}, e.refuse(stagers, err)
 	}
 	if s.Receipt != nil && len(signer) != ed25519.PrivateKeySize {
-		return guard.Charge{}, e.denied(&guard.DenialError{Stage: guard.StageSnapshot, Err: guard.ErrBadSnapshot})
+		return guard.Charge{}, e.refuse(stagers, &guard.DenialError{Stage: guard.StageSnapshot, Err: guard.ErrBadSnapshot})
 	}
 	c, err := e.chargeLocked(ctx, s, signer, stagers)
 	if err != nil {
@@ -240,6 +242,13 @@ func (e *Executor) Spent(ctx context.Context, k budget.Key) (uint64, error) {
 		return 0, err
 	}
 	return ks.spent, nil
+}
+
+// refuse is denied for a send refused before its batch: stagers are
+// finished uncommitted (an inbound Admission releases its reservation).
+func (e *Executor) refuse(stagers []Stager, err error) error {
+	finish(stagers, false)
+	return e.denied(err)
 }
 
 // denied counts and logs a guard refusal and returns it.

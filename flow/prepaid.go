@@ -36,12 +36,12 @@ func (st *Stream) Prepay(ctx context.Context, m Msg, n int) (*Prepaid, error) {
 
 func (s *Sender) prepay(ctx context.Context, raw p2p.Stream, m Msg, n int) (*Prepaid, error) {
 	if n < 1 || m.Scope != ScopeContext {
-		return nil, s.exec.denied(&guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage})
+		return nil, s.exec.refuse(m.Stage, &guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage})
 	}
 	proto := raw.Protocol()
 	snap, sp, err := s.contextSnapshot(m, proto)
 	if err != nil {
-		return nil, s.exec.denied(err)
+		return nil, s.exec.refuse(m.Stage, err)
 	}
 	p := &Prepaid{raw: raw, TokenHash: sp.tokenHash, left: n}
 	_, err = s.exec.Charge(ctx, snap, sp.signer, m.Stage, func(c guard.Charge) error {

@@ -196,7 +196,7 @@ func (s *Sender) sendFrame(ctx context.Context, raw p2p.Stream, m Msg) error {
 		over = attachOverhead
 	}
 	if len(m.Frame)+over > protocols.MaxFrame(proto) {
-		return s.exec.denied(&guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage})
+		return s.exec.refuse(m.Stage, &guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage})
 	}
 	var snap *guard.Snapshot
 	var sp *sendParams
@@ -211,7 +211,7 @@ func (s *Sender) sendFrame(ctx context.Context, raw p2p.Stream, m Msg) error {
 		err = &guard.DenialError{Stage: guard.StageSnapshot, Err: ErrBadMessage}
 	}
 	if err != nil {
-		return s.exec.denied(err)
+		return s.exec.refuse(m.Stage, err)
 	}
 	_, err = s.exec.Charge(ctx, snap, sp.signer, m.Stage, func(c guard.Charge) error {
 		return raw.WriteFrame(sp.frame(m, c))

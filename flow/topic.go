@@ -33,12 +33,12 @@ func TopicKey(topic string, forward bool, e uint64) budget.Key {
 func (s *Sender) Publish(ctx context.Context, topic string, kind budget.Msg, data []byte, stage ...Stager) error {
 	lim, ok := s.cfg.Topics[topic]
 	if !ok {
-		return s.exec.denied(&guard.DenialError{Stage: guard.StageSnapshot, Err: ErrNoTopicLimit})
+		return s.exec.refuse(stage, &guard.DenialError{Stage: guard.StageSnapshot, Err: ErrNoTopicLimit})
 	}
 	k := TopicKey(topic, false, 0)
 	snap, err := s.deviceSnapshot(kind, k.Ctx, k.Dst, lim.Publish, len(data))
 	if err != nil {
-		return s.exec.denied(err)
+		return s.exec.refuse(stage, err)
 	}
 	_, err = s.exec.Charge(ctx, snap, nil, stage, func(guard.Charge) error {
 		return s.t.Publish(ctx, topic, data)

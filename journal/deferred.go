@@ -114,12 +114,21 @@ func (q *deferQueue) dueIDs(limit uint64) []EntryID {
 // the entries. Facts failing ingress now are dropped. It returns the
 // number of entries stored.
 func (s *Store) Promote(ctx context.Context, c *Checker, now time.Time) (int, error) {
+	return s.promote(ctx, c, now, nil)
+}
+
+// promote is Promote restricted to the namespaces keep accepts (nil:
+// all); the other queues stay parked, durable and untouched.
+func (s *Store) promote(ctx context.Context, c *Checker, now time.Time, keep func(Namespace) bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	nowMs := uint64(max(now.UnixMilli(), 0))
 	limit := nowMs + uint64(c.cfg.MaxClockSkew.Milliseconds())
 	total := 0
 	for _, ns := range s.deferredNamespaces() {
+		if keep != nil && !keep(ns) {
+			continue
+		}
 		n, err := s.promoteNS(ctx, c, ns, limit, now)
 		if err != nil {
 			return total, err

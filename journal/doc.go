@@ -73,7 +73,10 @@
 //     stage_test.go TestFactStageJoinsCallerBatch; flow/jstate
 //     TestSendStagesJournalFacts).
 //   - Facts of non-member namespaces are refused with nothing written
-//     (journal.go; TestNonMemberRefused).
+//     (journal.go; TestNonMemberRefused); a time-gated fact of another
+//     namespace is refused, never deferred
+//     (TestDeferredOtherNamespaceRefused), and Tick promotes only member
+//     namespaces (TestTickSkipsLeftNamespace).
 //   - Deferred facts are durable, neither acknowledged nor in EntryIDs,
 //     and promoted once now ≥ due − MaxClockSkew (deferred.go;
 //     TestDeferredEpochAdvance, TestDeferredLimits).

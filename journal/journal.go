@@ -127,13 +127,16 @@ func (j *Journal) Add(ctx context.Context, ns Namespace, now time.Time, raws ...
 	return res, nil
 }
 
-// admit classifies one raw fact and parks deferred ones.
+// admit classifies one raw fact and parks deferred ones. The namespace
+// is checked for deferred facts too: a time-gated fact of another (maybe
+// non-member) namespace is refused, never parked in that namespace's
+// queue.
 func (j *Journal) admit(ctx context.Context, ns Namespace, raw []byte, now time.Time) Result {
 	e, err := j.check.Ingress(raw, now)
-	if err == nil && e.Fact.NS != ns {
+	var de *DeferredError
+	if (err == nil || errors.As(err, &de)) && e.Fact.NS != ns {
 		err = ErrNamespaceMismatch
 	}
-	var de *DeferredError
 	if errors.As(err, &de) {
 		err = j.store.Defer(ctx, e, de.DueMs, j.cfg.MaxDeferred, j.cfg.MaxDeferredBytes)
 		if err == nil {
@@ -162,10 +165,12 @@ func (j *Journal) Put(ctx context.Context, ns Namespace, entries ...Entry) error
 	return j.store.Put(ctx, ns, entries...)
 }
 
-// Tick promotes every deferred fact that is due at now (SPEC §3): it is
-// re-run through ingress and stored. It returns how many were stored.
+// Tick promotes every deferred fact of a member namespace that is due
+// at now (SPEC §3): it is re-run through ingress and stored. Queues of
+// namespaces left since they were filled stay parked until Join. It
+// returns how many were stored.
 func (j *Journal) Tick(ctx context.Context, now time.Time) (int, error) {
-	return j.store.Promote(ctx, j.check, now)
+	return j.store.promote(ctx, j.check, now, j.IsMember)
 }
 
 // EntryIDs is Store.EntryIDs for a member namespace.

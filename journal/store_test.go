@@ -403,3 +403,63 @@ func TestConcurrentRegisterPuts(t *testing.T) {
 		t.Fatalf("stored %d entries, want only seq 31", len(ids))
 	}
 }
+
+// TestDeferredOtherNamespaceRefused: Add(ns) of a time-gated fact of
+// another namespace — a member one or a non-member one — is refused with
+// ErrNamespaceMismatch; nothing is parked in either deferred queue, and
+// a later Tick stores nothing.
+func TestDeferredOtherNamespaceRefused(t *testing.T) {
+	ctx := context.Background()
+	a := jt.NewStaticContext("defer-ns-a", 2)
+	b := jt.NewStaticContext("defer-ns-b", 2)
+	now := time.UnixMilli(int64(jt.GenesisTimeMs))
+	d := memStore()
+	m := newCountMetrics()
+	j := openJournal(t, d, journal.Config{Metrics: m})
+	j.Join(a.NS())
+	for _, member := range []bool{false, true} {
+		if member {
+			j.Join(b.NS())
+		}
+		res, err := j.Add(ctx, a.NS(), now, b.FlowEpochAdvance(1).Canonical())
+		if err != nil || res[0].Outcome != journal.Refused || !errors.Is(res[0].Err, journal.ErrNamespaceMismatch) {
+			t.Fatalf("member of b %v: %+v %v", member, res, err)
+		}
+		if j.Store().DeferredLen(b.NS()) != 0 || j.Store().DeferredLen(a.NS()) != 0 || m.deferred != 0 {
+			t.Fatalf("member of b %v: a fact of b was deferred through a's Add", member)
+		}
+	}
+	if ks := allKeys(t, d, "/"); len(ks) != 0 {
+		t.Fatalf("refused facts wrote %v", ks)
+	}
+	if n, err := j.Tick(ctx, now.Add(time.Hour)); n != 0 || err != nil {
+		t.Fatalf("Tick stored %d, %v", n, err)
+	}
+}
+
+// TestTickSkipsLeftNamespace: a fact deferred while a member is not
+// promoted by Tick after Leave (nothing of the left namespace is
+// written); it stays parked and is stored after a new Join.
+func TestTickSkipsLeftNamespace(t *testing.T) {
+	ctx := context.Background()
+	c := jt.NewStaticContext("defer-leave", 2)
+	now := time.UnixMilli(int64(jt.GenesisTimeMs))
+	d := memStore()
+	j := openJournal(t, d, journal.Config{})
+	j.Join(c.NS())
+	if res, err := j.Add(ctx, c.NS(), now, c.FlowEpochAdvance(1).Canonical()); err != nil || res[0].Outcome != journal.Deferred {
+		t.Fatalf("Add: %+v %v", res, err)
+	}
+	j.Leave(c.NS())
+	later := now.Add(time.Hour)
+	if n, err := j.Tick(ctx, later); n != 0 || err != nil {
+		t.Fatalf("Tick after Leave stored %d, %v", n, err)
+	}
+	if ks := allKeys(t, d, "/aura/j/"+c.NS().String()+"/e"); len(ks) != 0 || j.Store().DeferredLen(c.NS()) != 1 {
+		t.Fatalf("after Leave: entries %v, deferred %d", ks, j.Store().DeferredLen(c.NS()))
+	}
+	j.Join(c.NS())
+	if n, err := j.Tick(ctx, later); n != 1 || err != nil {
+		t.Fatalf("Tick after Join stored %d, %v", n, err)
+	}
+}

@@ -1,11 +1,6 @@
 package budget
 
-import (
-	"errors"
-	"fmt"
-
-	"github.com/aura-p2p/aura-p2p/flow/internal/flowerr"
-)
+import "errors"
 
 var (
 	// ErrLimitTooLow: a DefaultLimit, FlowLimit or local MaxLimit below
@@ -23,7 +18,4 @@ var (
 	// ErrBadSlotTable: the device list cannot form a slot table (empty,
 	// more than MaxDevices, duplicate leaves, or self not among them).
 	ErrBadSlotTable = errors.New("budget: bad slot table")
-	// ErrNoState: budget state for a key is missing or from another epoch.
-	// It wraps flow.ErrInsufficientBudget: missing state denies (§6.2).
-	ErrNoState = fmt.Errorf("budget: no budget state: %w", flowerr.ErrInsufficientBudget)
 )

@@ -1,14 +1,3 @@
-// Package canon holds the hashing and canonical-encoding conventions of
-// SPEC §0 shared by every package that hashes or signs: the tagged BLAKE3
-// hash H, Trunc16, MAC, and an append-only Encoder for hand-written
-// Canonical() methods.
-//
-// Invariants:
-//   - H(tag, p1…pn) = BLAKE3-256(lp(tag) ‖ lp(p1) ‖ … ‖ lp(pn)) with
-//     lp(x) = uvarint(len x) ‖ x (canon_test.go TestHVector, TestHFraming).
-//   - Encoder output is a pure function of the calls made (no maps, no
-//     reflection): big-endian fixed-width integers, lp for variable bytes,
-//     uvarint counts for lists, u8 0|1 for optionals.
 package canon
 
 import (

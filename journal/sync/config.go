@@ -3,6 +3,7 @@ package sync
 import (
 	"fmt"
 
+	"github.com/aura-p2p/aura-p2p/flow/budget"
 	"github.com/aura-p2p/aura-p2p/protocols"
 )
 
@@ -25,13 +26,17 @@ const (
 	// 65 KiB sync frame for the Receipt field and framing, and fits one
 	// maximal 64 KiB fact.
 	FactsFrameBytes = protocols.MaxSyncFrame - 1000
+	// MaxGrantSymbols is the largest credit grant R can charge: the g
+	// with 1 + ⌈42·g/1024⌉ ≤ MaxFrameCost (SPEC §6.2, §9 "Guards"),
+	// 2413. A Window or a More increase above it could never be paid for.
+	MaxGrantSymbols = (budget.MaxFrameCost - 1) * 1024 / budget.CreditSymbolBytes
 )
 
 // Config holds the §10 sync parameters a session uses. The zero value is
 // invalid; start from DefaultConfig.
 type Config struct {
 	// Window is SyncSymbolWindow W, the credit step in symbols (256).
-	// Even, ≥ 2.
+	// Even, ≥ 2, ≤ MaxGrantSymbols.
 	Window uint32
 	// MaxSymbols is SyncMaxSymbols (65 536); the fallback cap is
 	// min(MaxSymbols, ⌈SetSize/2⌉ + 64).
@@ -50,8 +55,8 @@ func DefaultConfig() Config {
 // Validate reports whether c is usable. It never mutates c.
 func (c Config) Validate() error {
 	switch {
-	case c.Window < 2 || c.Window%2 != 0:
-		return fmt.Errorf("%w: Window %d must be even and ≥ 2", ErrConfig, c.Window)
+	case c.Window < 2 || c.Window%2 != 0 || c.Window > MaxGrantSymbols:
+		return fmt.Errorf("%w: Window %d must be even, ≥ 2 and ≤ %d", ErrConfig, c.Window, MaxGrantSymbols)
 	case c.MaxSymbols < c.Window:
 		return fmt.Errorf("%w: MaxSymbols %d < Window %d", ErrConfig, c.MaxSymbols, c.Window)
 	case c.MaxFactsPerSession < 1:

@@ -116,7 +116,9 @@
 //   - After a successful session both entry sets are identical, with the
 //     outcome naming the direction; a difference that fits the first
 //     credit window is learned in one round trip — TestSessionDifferences.
-//   - R never sends beyond the credit (W, then each More) or the cap; I
+//   - R never sends beyond the credit (W, then each More) or the cap,
+//     and refuses (ErrSessionLimit, zero frames) a More asking a grant it
+//     could not charge, > MaxGrantSymbols — TestResponderGrantBound; I
 //     treats a gap, symbols beyond credit, a Count outside [0, SetSize] or
 //     an initiator-only id not in E_I as bad_symbols (errors wrap
 //     ErrBadSymbols) — TestSessionBadSymbols.
@@ -171,7 +173,10 @@
 //     locally, writes nothing more, and the peer sees only resets —
 //     TestBudgetExhaustedMidSync; receipts signed with a wrong key are
 //     reset before any fact moves and reported as bad_sig —
-//     TestForgedReceiptsReset; arbitrary received frames and box receipts
+//     TestForgedReceiptsReset; at I a Symbols frame without a receipt is
+//     admitted only within the credit the last admitted grant paid for
+//     (sender.go coveredByGrant; grant_test.go
+//     TestGrantCoversOnlyItsCredit); arbitrary received frames and box receipts
 //     never panic the guarded receive path, never make it write, and fail
 //     with ErrDenied or ErrNotMember — fuzz_guard_test.go FuzzGuardAdmit;
 //     the §16.13 and §16.25 tests above run with the guard chain

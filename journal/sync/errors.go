@@ -29,7 +29,8 @@ var (
 	// frame, ids per frame, entries or bytes per Facts frame, box size).
 	ErrFrameLimit = errors.New("sync: frame over limit")
 	// ErrSessionLimit: the peer exceeded a per-session limit
-	// (SyncMaxFactsPerSession, SyncAnnounceMax, Ids beyond SetSize).
+	// (SyncMaxFactsPerSession, SyncAnnounceMax, Ids beyond SetSize, a
+	// More asking a grant above MaxGrantSymbols).
 	ErrSessionLimit = errors.New("sync: session limit exceeded")
 	// ErrBadIds: an Ids frame that is unsorted, repeats an id, or ends
 	// short of SetSize.

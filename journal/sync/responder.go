@@ -96,7 +96,7 @@ func (r *Responder) step(f Frame) ([]Frame, error) {
 		}
 	case More:
 		if r.state == rServing {
-			return r.onMore(f), nil
+			return r.onMore(f)
 		}
 	case Done:
 		if r.state == rServing {
@@ -229,9 +229,17 @@ func (r *Responder) symbols() []Frame {
 	return out
 }
 
-func (r *Responder) onMore(m More) []Frame {
-	r.credit = max(r.credit, uint64(m.Credit))
-	return r.symbols()
+// onMore raises the credit and emits the grant. A grant larger than
+// MaxGrantSymbols cannot be charged (an honest I raises the credit by at
+// most its Window), so it is refused before any symbol is computed.
+func (r *Responder) onMore(m More) ([]Frame, error) {
+	credit := max(r.credit, uint64(m.Credit))
+	if g := min(credit, r.cap) - min(r.sent, r.cap); g > MaxGrantSymbols {
+		return nil, fmt.Errorf("%w: More{%d} after %d symbols asks a grant of %d > %d",
+			ErrSessionLimit, m.Credit, r.sent, g, MaxGrantSymbols)
+	}
+	r.credit = credit
+	return r.symbols(), nil
 }
 
 func (r *Responder) onDone(d Done) error {

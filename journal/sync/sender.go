@@ -32,6 +32,7 @@ type sessionGuard struct {
 	box     *flow.Prepaid     // Hello/HelloAck charge, taken by Receipt
 	pending []*flow.Admission // admitted, not yet committed (SPEC §6.6)
 	grants  uint32            // credit grants charged (R) or admitted (I)
+	covered uint64            // I: symbols the admitted grants pay for (the credit at the last grant)
 }
 
 // boxFrameLen is the encoded length of a Hello or HelloAck whose box is
@@ -311,7 +312,7 @@ func (g *sessionGuard) admitFrame(f Frame, credit uint64) error {
 	}
 	rcpt := receiptOf(f)
 	if len(rcpt) == 0 {
-		if f.Kind() == KindSymbols && g.initiator && g.grants > 0 {
+		if g.coveredByGrant(f) {
 			return nil // a later frame of an admitted grant
 		}
 		_ = g.st.Reset()
@@ -327,6 +328,15 @@ func (g *sessionGuard) admitFrame(f Frame, credit uint64) error {
 	k, answer := g.kind(f, false)
 	return g.admit(flow.Inbound{Kind: k, Ctx: g.cid, Frame: b, Receipt: rcpt, TokenHash: g.token,
 		Override: flow.Override{Answer: answer}}, g.peer)
+}
+
+// coveredByGrant reports whether f is a receipt-less Symbols frame at I
+// that lies wholly within the credit an admitted grant paid for. A
+// symbol past it belongs to a later grant, whose first frame must carry
+// that grant's receipt.
+func (g *sessionGuard) coveredByGrant(f Frame) bool {
+	s, ok := f.(Symbols)
+	return ok && g.initiator && g.grants > 0 && uint64(s.First)+uint64(len(s.Syms)) <= g.covered
 }
 
 // admitGrant admits a credit grant's receipt at I: its cost may not
@@ -346,7 +356,11 @@ func (g *sessionGuard) admitGrant(s Symbols, rcpt []byte, credit uint64) error {
 		return fmt.Errorf("%w: grant priced above its credit", ErrDenied)
 	}
 	ph := grantHash(g.nonceI, g.grants)
+	if err := g.admit(flow.Inbound{Kind: budget.MsgSyncRequestDigest, Ctx: g.cid, Receipt: rcpt,
+		Override: flow.Override{PayloadHash: ph, Cost: rc.Cost, Answer: true}}, g.peer); err != nil {
+		return err
+	}
 	g.grants++
-	return g.admit(flow.Inbound{Kind: budget.MsgSyncRequestDigest, Ctx: g.cid, Receipt: rcpt,
-		Override: flow.Override{PayloadHash: ph, Cost: rc.Cost, Answer: true}}, g.peer)
+	g.covered = credit
+	return nil
 }

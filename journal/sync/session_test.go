@@ -322,3 +322,47 @@ func TestSessionUnexpectedFrames(t *testing.T) {
 		t.Fatalf("Symbols before Start: %v", err)
 	}
 }
+
+// TestResponderGrantBound: R serves a More whose grant it can charge
+// (≤ MaxGrantSymbols, the most an honest I's Window asks) and refuses a
+// larger one with ErrSessionLimit and zero frames, before computing a
+// symbol; a Window above MaxGrantSymbols is an invalid Config.
+func TestResponderGrantBound(t *testing.T) {
+	if MaxGrantSymbols != 2413 {
+		t.Fatalf("MaxGrantSymbols = %d, want 2413", MaxGrantSymbols)
+	}
+	serving := func(t *testing.T) (*Responder, uint64) {
+		w := newWorld(170, 6000, 3, 3) // cap ⌈6003/2⌉+64 > W + MaxGrantSymbols
+		in, err := NewInitiator(w.iCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewResponder(w.rCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hello, err := in.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Step(hello[0]); err != nil {
+			t.Fatal(err)
+		}
+		return r, r.Stats().Symbols
+	}
+	r, sent := serving(t)
+	out, err := r.Step(More{Credit: uint32(sent) + MaxGrantSymbols})
+	if err != nil || len(out) == 0 || r.Stats().Symbols != sent+MaxGrantSymbols {
+		t.Fatalf("largest chargeable grant: %d frames, err %v, sent %d", len(out), err, r.Stats().Symbols)
+	}
+	r, sent = serving(t)
+	out, err = r.Step(More{Credit: uint32(sent) + MaxGrantSymbols + 1})
+	if !errIs(err, ErrSessionLimit) || out != nil || r.Stats().Symbols != sent || ResetReason(err) != "oversize" {
+		t.Fatalf("oversized grant: %d frames, err %v, sent %d", len(out), err, r.Stats().Symbols)
+	}
+	c := DefaultConfig()
+	c.Window = MaxGrantSymbols + 1
+	if err := c.Validate(); !errIs(err, ErrConfig) {
+		t.Fatalf("Window %d: %v", c.Window, err)
+	}
+}
