@@ -24,10 +24,9 @@ const (
 	discoveryDialTimeout = 10 * time.Second
 	// discoveryDialParallel bounds concurrent discovery dials per host.
 	discoveryDialParallel = 8
-	// routingTarget is SPEC §14's deployment routing-table size; below it
-	// the routing loop re-runs the DHT's low-peer fix (add every connected
-	// DHT server after a lookup check) and a refresh every routingFixEvery.
-	routingTarget   = 5
+	// While the routing table is empty but the host has connections, the
+	// routing loop re-runs the DHT's low-peer fix (add every connected DHT
+	// server after a lookup check) and a refresh every routingFixEvery.
 	routingFixEvery = time.Second
 )
 
@@ -99,15 +98,16 @@ func (h *Host) findLoop(ns string) {
 }
 
 // routingLoop re-runs dht.Bootstrap (the DHT's low-peer fix plus a
-// refresh) every routingFixEvery while the routing table holds fewer than
-// routingTarget peers and the host has connections. The DHT only adds a
-// connected peer after identify and a lookup check; if that check fails
-// (a loaded seed answering late), the library retries only every two
-// minutes.
+// refresh) every routingFixEvery while the routing table is empty and the
+// host has connections. The DHT only adds a connected peer after identify
+// and a lookup check; if that check fails (a loaded seed answering late),
+// the library retries only every two minutes, and with an empty table
+// neither its refresh nor our find loop can add anyone. Once the table has
+// a peer, the library's refresh fills it.
 func (h *Host) routingLoop() {
 	var next time.Time
 	h.every(func(now time.Time) {
-		if now.Before(next) || h.RoutingTableSize() >= routingTarget || len(h.host.Network().Peers()) == 0 {
+		if now.Before(next) || h.RoutingTableSize() > 0 || len(h.host.Network().Peers()) == 0 {
 			return
 		}
 		h.RefreshRouting()

@@ -24,11 +24,15 @@
 // (cmd/; the PrometheusRegisterer field only forwards libp2p's own
 // metrics).
 //
-// Goroutines: New starts two — the bootstrap.Dialer loop and the discovery
-// loop (discovery.go) — plus libp2p, DHT and GossipSub internals bound to
-// the host's context. Inbound stream handlers run on libp2p goroutines and
-// are counted; Close cancels the context, waits for the two loops, closes
-// the DHT and host (resetting streams), then waits for the handlers.
+// Goroutines: New starts four — the bootstrap.Dialer loop and three
+// discovery loops (discovery.go: advertise, find-and-dial, routing fix),
+// each owning its own schedule so a slow DHT provide never delays dialing
+// — plus libp2p, DHT and GossipSub internals bound to the host's context.
+// Discovery dials run at most 8 at a time on short-lived goroutines joined
+// before the find loop continues. Inbound stream handlers run on libp2p
+// goroutines and are counted; Close cancels the context, waits for the
+// loops, closes the DHT, the swarm (resetting streams) and the host, then
+// waits for the handlers.
 //
 // Invariants (file → test):
 //   - Resource limits are explicit and finite: system 1024 conns (512 in),
@@ -61,5 +65,8 @@
 //     FuzzDecodeIdentity).
 //   - Config.Validate never mutates and reports ErrInvalidConfig
 //     (config.go → TestConfigValidate, TestConfigDefaults).
+//   - Discovery dials each found peer at most once per round, never itself,
+//     an address-less or an already connected peer, and counts only new
+//     connections (discovery.go → TestDialAllDedupesAndCounts).
 //   - Close leaves no goroutine behind (host.go → TestCloseLeavesNoGoroutines).
 package p2p

@@ -202,9 +202,9 @@ func (h *Host) goLoop(f func()) {
 }
 
 // Close stops every goroutine the host started, leaves the topics, and
-// closes the DHT and the libp2p host (which resets every stream, so
-// inbound handlers return); it then waits for those handlers. Later calls
-// return the first result.
+// closes the DHT, the swarm (which resets every stream, so inbound
+// handlers return) and the libp2p host; it then waits for those handlers.
+// Later calls return the first result.
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() { h.closeErr = h.close() })
 	return h.closeErr
@@ -221,7 +221,14 @@ func (h *Host) close() error {
 		errs = append(errs, h.dht.Close())
 	}
 	if h.host != nil {
-		errs = append(errs, h.host.Close())
+		// Swarm first: go-libp2p v0.51's host Close stops the observed-address
+		// manager (fx OnStop, leaving its identify subscription unread) and
+		// only later closes autonatv2 and the network. Identify pushes that
+		// arrive in between fill that subscription, block identify's emit
+		// under the event-bus lock, and autonatv2.Close then waits forever
+		// (9 of 12 50-peer devnet shutdowns hung). With no connections left
+		// nothing is emitted.
+		errs = append(errs, h.host.Network().Close(), h.host.Close())
 	}
 	h.handlers.Wait()
 	return errors.Join(errs...)

@@ -101,8 +101,11 @@ type Devnet struct {
 	Peers []*Peer
 
 	baseHeap uint64
-	mu       sync.Mutex
-	notes    []string
+	// cpuStart and wallStart are taken before the first node starts.
+	cpuStart  time.Duration
+	wallStart time.Time
+	mu        sync.Mutex
+	notes     []string
 
 	// Milestone trackers (timeline.go), one per peer from its launch.
 	trackCtx  context.Context
@@ -123,6 +126,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	}
 	d := &Devnet{cfg: cfg, Dir: dir, baseHeap: heapInuse(true)}
 	d.trackCtx, d.trackStop = context.WithCancel(context.Background())
+	d.cpuStart, d.wallStart = cpuTime(), time.Now()
 	if err := d.start(ctx); err != nil {
 		return nil, errors.Join(err, d.Close())
 	}

@@ -14,6 +14,11 @@
 // node.Node (identity, config file, datastore, p2p.Host) built exactly as
 // `aura-p2p run` builds it.
 //
+// Measurement: from its launch each peer is sampled every 50 ms for the
+// parts of joined (seed connected, routing table >= 1, >= min(5, N−1));
+// the summary gives their p50/max and the process CPU spent until every
+// peer joined (timeline.go), the load-independent cost of joining.
+//
 // Invariants:
 //   - Run returns nil only if every peer is joined per SPEC §14 with N = the
 //     number of peers, and every step passed (devnet_test.go TestDevnetJoins,

@@ -66,6 +66,7 @@ func JoinStep(ctx context.Context, d *Devnet) error {
 		}()
 	}
 	failed := waitAll(ctx, d, n, done, &joined)
+	d.noteJoinCPU()
 	d.stopTracking()
 	d.printTable()
 	d.noteJoin()
