@@ -67,17 +67,30 @@ func EncodeRequest(method string, params any) ([]byte, error) {
 	}
 	req := Request{Method: method}
 	if params != nil {
-		raw, err := json.Marshal(params)
+		raw, err := marshalPlain(params)
 		if err != nil {
 			return nil, fmt.Errorf("%w: params: %v", ErrBadRequest, err)
 		}
 		req.Params = raw
 	}
-	b, err := json.Marshal(req)
+	b, err := marshalPlain(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	return append(b, '\n'), nil
+}
+
+// marshalPlain is json.Marshal without HTML escaping, so params survive a
+// decode/encode round trip byte for byte (json.Marshal would turn "&"
+// into "\u0026" inside a RawMessage). The result has no trailing newline.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // DecodeResponse parses one response line strictly. Failures wrap

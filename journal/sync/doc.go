@@ -26,10 +26,17 @@
 // Goroutines: run (service.go) owns the scheduler and publishes an
 // immutable view (keys, member keys, member peers from the last
 // reduction) that sessions read; each outbound session runs on its own
-// goroutine, each inbound one on the transport's handler goroutine; both
-// report to run, which releases the (peer, namespace) slot, backs off
-// failures, re-reduces the namespace once if the session stored entries,
-// and updates Metrics. journal/sync/syncdevnet runs the devnet step;
+// goroutine, each inbound one on the transport's handler goroutine. run
+// never does network I/O: it books a peer in the scheduler (a tick: the
+// next eligible peer; a push: every live peer not busy) and the session
+// goroutine opens the stream; a failed open is reported like a failed
+// session (released; backed off unless the peer is unreachable), so a
+// later tick tries the next peer. Inbound admission takes the
+// scheduler's mutex directly (schedMu, never held across I/O) instead of
+// a round trip through run. Sessions report through a non-blocking
+// queue (results.go) to run, which releases the (peer, namespace) slot,
+// backs off failures, re-reduces the namespace once if the session
+// stored entries, and updates Metrics. journal/sync/syncdevnet runs the devnet step;
 // node starts the Service for its static contexts (node/sync.go).
 //
 // # Guards (sender.go)
@@ -182,6 +189,10 @@
 //     the §16.13 and §16.25 tests above run with the guard chain
 //     (flow.Senders over simnet with flow.StaticState), and the equal
 //     round with its End receipt stays ≈ 1.3 KB (TestEqualRoundBytes).
+//   - run never waits on the network: with every Open stalled until its
+//     timeout, Write and Join return at once and the other replicas still
+//     sync with the stalled one — service_owner_test.go
+//     TestOwnerNeverWaitsOnOpen.
 //   - Close waits for the run goroutine and every session (synctest
 //     fails any test that leaks one — all service tests).
 package sync

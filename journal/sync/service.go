@@ -34,8 +34,8 @@ type Service struct {
 
 	view    atomic.Pointer[view]
 	reqs    chan func()
-	done    chan sessionResult
 	changed chan struct{}
+	results resultQueue // session results for run; never blocks a session
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -45,7 +45,11 @@ type Service struct {
 	closed   bool
 	sessions gosync.WaitGroup
 
-	sched *scheduler // owned by run
+	// schedMu guards sched. run books and releases sessions; inbound
+	// admission (nsResolver.serve) takes it directly so a handler never
+	// waits on run. It is never held across I/O.
+	schedMu gosync.Mutex
+	sched   *scheduler
 }
 
 // NewService validates cfg, registers the /aura/sync/1.0.0 handler on the
@@ -58,7 +62,7 @@ func NewService(snd *flow.Sender, j *journal.Journal, cfg ServiceConfig, keys ..
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Service{cfg: cfg, snd: snd, j: j, reqs: make(chan func()), done: make(chan sessionResult),
+	s := &Service{cfg: cfg, snd: snd, j: j, reqs: make(chan func()), results: newResultQueue(),
 		changed: make(chan struct{}, 1), sched: newScheduler(cfg, snd.Self())}
 	s.view.Store(&view{byNS: map[journal.Namespace]*nsView{}})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -93,7 +97,9 @@ func (s *Service) refresh(k NamespaceKeys) error {
 		return err
 	}
 	s.view.Store(s.view.Load().with(nv))
+	s.schedMu.Lock()
 	s.sched.setPeers(k.NS, nv.peers)
+	s.schedMu.Unlock()
 	select {
 	case s.changed <- struct{}{}:
 	default:
@@ -218,8 +224,10 @@ func (s *Service) run() {
 			s.tick(time.Now())
 		case f := <-s.reqs:
 			f()
-		case r := <-s.done:
-			s.finish(r)
+		case <-s.results.ready:
+			for _, r := range s.results.take() {
+				s.finish(r)
+			}
 		}
 	}
 }
@@ -230,7 +238,8 @@ func (s *Service) drain() {
 	go func() { s.sessions.Wait(); close(idle) }()
 	for {
 		select {
-		case <-s.done:
+		case <-s.results.ready:
+			s.results.take()
 		case f := <-s.reqs:
 			_ = f
 		case <-idle:
@@ -258,72 +267,83 @@ func (s *Service) liveSet() func(peer.ID) bool {
 	return func(p peer.ID) bool { _, ok := slices.BinarySearch(ps, p); return ok }
 }
 
-// reconcile opens a session with the first candidate that opens.
+// reconcile books the next eligible peer for nv's namespace and starts
+// an outbound session that opens the stream on its own goroutine (SPEC
+// §9 schedule). A failed open is reported like a failed session, so a
+// later tick tries the next peer of the rotation; run never waits on the
+// network.
 func (s *Service) reconcile(nv *nsView, now time.Time, live func(peer.ID) bool) {
-	for _, p := range s.sched.candidates(nv.keys.NS, now, live) {
-		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
-		st, err := s.snd.Open(ctx, p, protocols.Sync)
-		if err != nil {
-			cancel()
-			s.cfg.Logger.Debug("sync open failed", "peer", p, "err", err)
-			if errors.Is(err, p2p.ErrUnreachable) || errors.Is(err, p2p.ErrNoProtocol) {
-				continue // no live connection: try the next peer
-			}
-			return
-		}
-		s.sched.started(nv.keys.NS, p)
-		s.startOutbound(ctx, cancel, st, nv, ModeReconcile, nil)
-		return
+	s.schedMu.Lock()
+	cs := s.sched.candidates(nv.keys.NS, now, live)
+	if len(cs) > 0 {
+		s.sched.started(nv.keys.NS, cs[0])
+	}
+	s.schedMu.Unlock()
+	if len(cs) > 0 {
+		s.startOutbound(cs[0], nv, ModeReconcile, nil)
 	}
 }
 
-// push announces ids to every live member peer without a session.
+// push announces ids to every live member peer without a session: one
+// booked outbound session per peer not already busy, each opening its
+// stream on its own goroutine (at most one per (peer, namespace)).
 func (s *Service) push(nv *nsView, ids []journal.EntryID) {
 	ids = ids[:min(len(ids), s.cfg.Session.AnnounceMax)]
 	live := s.liveSet()
+	var booked []peer.ID
+	s.schedMu.Lock()
 	for _, p := range nv.peers {
-		if live != nil && !live(p) {
-			continue
+		if (live == nil || live(p)) && s.sched.tryPush(nv.keys.NS, p) {
+			booked = append(booked, p)
 		}
-		if !s.sched.tryPush(nv.keys.NS, p) {
-			continue
-		}
+	}
+	s.schedMu.Unlock()
+	for _, p := range booked {
+		s.startOutbound(p, nv, ModePush, slices.Clone(ids))
+	}
+}
+
+// startOutbound runs an initiator session with the booked peer p on its
+// own goroutine: open, run, report. If the service is closed the booking
+// is released at once.
+func (s *Service) startOutbound(p peer.ID, nv *nsView, mode Mode, ids []journal.EntryID) {
+	ok := s.goSession(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
+		defer cancel()
 		st, err := s.snd.Open(ctx, p, protocols.Sync)
 		if err != nil {
-			cancel()
-			s.sched.finished(nv.keys.NS, p, false, false, true, time.Now())
-			continue
+			s.cfg.Logger.Debug("sync open failed", "peer", p, "err", err)
+			s.report(sessionResult{ns: nv.keys.NS, peer: p, sync: mode == ModeReconcile, err: err, unopened: true})
+			return
 		}
-		s.startOutbound(ctx, cancel, st, nv, ModePush, slices.Clone(ids))
-	}
-}
-
-// startOutbound runs an initiator session on its own goroutine.
-func (s *Service) startOutbound(ctx context.Context, cancel context.CancelFunc, st *flow.Stream, nv *nsView, mode Mode, ids []journal.EntryID) {
-	ok := s.goSession(func() {
-		defer cancel()
-		r := s.runInitiator(ctx, st, nv, mode, ids)
-		s.report(r)
+		s.report(s.runInitiator(ctx, st, nv, mode, ids))
 	})
 	if !ok {
-		cancel()
-		_ = st.Reset()
+		s.release(nv.keys.NS, p)
 	}
 }
 
-// report hands a sessionResult to run (dropped once closed).
-func (s *Service) report(r sessionResult) {
-	select {
-	case s.done <- r:
-	case <-s.ctx.Done():
-	}
+// release frees an outbound booking that never ran.
+func (s *Service) release(ns journal.Namespace, p peer.ID) {
+	s.schedMu.Lock()
+	s.sched.finished(ns, p, false, false, true, time.Now())
+	s.schedMu.Unlock()
 }
+
+// report hands a sessionResult to run without blocking (dropped once
+// run has stopped).
+func (s *Service) report(r sessionResult) { s.results.put(r) }
 
 // finish accounts a session on the run goroutine.
 func (s *Service) finish(r sessionResult) {
+	if r.unopened {
+		s.openFailed(r)
+		return
+	}
 	if r.ns != (journal.Namespace{}) {
+		s.schedMu.Lock()
 		s.sched.finished(r.ns, r.peer, r.inbound, r.sync, r.err == nil, time.Now())
+		s.schedMu.Unlock()
 	}
 	s.account(r)
 	if r.stored == 0 {
@@ -334,6 +354,18 @@ func (s *Service) finish(r sessionResult) {
 			s.cfg.Logger.Warn("sync reduction failed", "err", err)
 		}
 	}
+}
+
+// openFailed releases the booking of an outbound session whose stream
+// did not open. A peer without a live connection or without the protocol
+// is only released (the rotation has moved past it, so the next tick
+// tries another peer); any other failure of a reconcile open backs the
+// peer off like a failed session.
+func (s *Service) openFailed(r sessionResult) {
+	ok := !r.sync || errors.Is(r.err, p2p.ErrUnreachable) || errors.Is(r.err, p2p.ErrNoProtocol)
+	s.schedMu.Lock()
+	s.sched.finished(r.ns, r.peer, false, false, ok, time.Now())
+	s.schedMu.Unlock()
 }
 
 // account updates metrics and misbehaviour for one session.
@@ -411,9 +443,10 @@ func (rs *nsResolver) Resolve(nonceI, ref [16]byte, pI, pR []byte) (Served, bool
 
 func (rs *nsResolver) serve(nv *nsView, epoch int) (Served, bool) {
 	ns := nv.keys.NS
-	admitted := false
-	err := rs.s.call(rs.ctx, func() error { admitted = rs.s.sched.acquireInbound(ns, rs.peer); return nil })
-	if err != nil || !admitted {
+	rs.s.schedMu.Lock()
+	admitted := rs.s.sched.acquireInbound(ns, rs.peer)
+	rs.s.schedMu.Unlock()
+	if !admitted {
 		rs.busy = true
 		return Served{}, false
 	}

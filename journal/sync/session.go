@@ -26,6 +26,9 @@ type sessionResult struct {
 	stored  int
 	in, out int       // frame bytes received / sent
 	start   time.Time // when the session began (DurationMetrics)
+	// unopened: the outbound stream never opened (err says why); only
+	// the scheduler booking is released, no round is counted.
+	unopened bool
 }
 
 // conn is one session's guarded stream with the service's send, admit

@@ -18,9 +18,11 @@ package syncdevnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	gosync "sync"
 	"time"
 
 	ds "github.com/ipfs/go-datastore"
@@ -107,18 +109,14 @@ func Run(ctx context.Context, trs []p2p.Transport, opts Options) (Result, error)
 	fx := journaltest.NewStaticContext(opts.Name, len(trs))
 	nodes, err := start(ctx, fx, trs, opts)
 	defer func() {
-		for _, n := range nodes {
-			_ = n.svc.Close()
-		}
+		closeAll(nodes)
 	}()
 	if err != nil {
 		return Result{}, err
 	}
 	begin := time.Now()
-	for i, n := range nodes {
-		if err := n.write(ctx, fx, i, opts.Writes); err != nil {
-			return Result{}, err
-		}
+	if err := each(len(nodes), func(i int) error { return nodes[i].write(ctx, fx, i, opts.Writes) }); err != nil {
+		return Result{}, err
 	}
 	res := Result{Want: 1 + len(trs) + len(trs)*opts.Writes}
 	return poll(ctx, nodes, fx.NS(), res, begin, opts)
@@ -130,32 +128,64 @@ type node struct {
 	svc *jsync.Service
 }
 
+// start seeds a journal and starts a Service per transport, all peers
+// at once (a serial start would let the first services time out on
+// peers that have no handler yet). On error the nodes started so far are
+// returned for closing; entries of failed peers are nil.
 func start(ctx context.Context, fx *journaltest.StaticContext, trs []p2p.Transport, opts Options) ([]*node, error) {
 	seed := [][]byte{journaltest.Raw(fx.Genesis())}
 	for i, tr := range trs {
 		seed = append(seed, journaltest.Raw(fx.DevicePeer(i, []byte(tr.Self()), nil, 1)))
 	}
-	var nodes []*node
-	for i, tr := range trs {
-		j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
-		if err != nil {
-			return nodes, err
-		}
-		j.Join(fx.NS())
-		if _, err := j.Add(ctx, fx.NS(), time.Now(), seed...); err != nil {
-			return nodes, err
-		}
-		snd, err := flow.New(tr, dssync.MutexWrap(ds.NewMapDatastore()), GuardState(fx, i, opts.Limit), flow.Config{})
-		if err != nil {
-			return nodes, err
-		}
-		svc, err := jsync.NewService(snd, j, serviceConfig(opts.Service, tr, i), keys(fx, i))
-		if err != nil {
-			return nodes, err
-		}
-		nodes = append(nodes, &node{tr: tr, j: j, svc: svc})
+	nodes := make([]*node, len(trs))
+	err := each(len(trs), func(i int) error {
+		n, err := startOne(ctx, fx, trs[i], i, seed, opts)
+		nodes[i] = n
+		return err
+	})
+	return nodes, err
+}
+
+// startOne seeds founder i's journal and starts its Service on tr.
+func startOne(ctx context.Context, fx *journaltest.StaticContext, tr p2p.Transport, i int, seed [][]byte, opts Options) (*node, error) {
+	j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+	if err != nil {
+		return nil, err
 	}
-	return nodes, nil
+	j.Join(fx.NS())
+	if _, err := j.Add(ctx, fx.NS(), time.Now(), seed...); err != nil {
+		return nil, err
+	}
+	snd, err := flow.New(tr, dssync.MutexWrap(ds.NewMapDatastore()), GuardState(fx, i, opts.Limit), flow.Config{})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := jsync.NewService(snd, j, serviceConfig(opts.Service, tr, i), keys(fx, i))
+	if err != nil {
+		return nil, err
+	}
+	return &node{tr: tr, j: j, svc: svc}, nil
+}
+
+// each runs f(0..n-1) on n goroutines and joins their errors.
+func each(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg gosync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// closeAll closes every started Service concurrently.
+func closeAll(nodes []*node) {
+	_ = each(len(nodes), func(i int) error {
+		if nodes[i] == nil {
+			return nil
+		}
+		return nodes[i].svc.Close()
+	})
 }
 
 // GuardState is founder i's guard-chain state for fx: every capability,
