@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 
 	"github.com/aura-p2p/aura-p2p/internal/canon"
@@ -143,7 +144,7 @@ func spentOf(r registers) []FlowSpent {
 			return c
 		}
 		if a.FlowEpoch != b.FlowEpoch {
-			return cmpU64(a.FlowEpoch, b.FlowEpoch)
+			return cmp.Compare(a.FlowEpoch, b.FlowEpoch)
 		}
 		return int(a.Slot) - int(b.Slot)
 	})

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,7 +102,7 @@ func (q *deferQueue) dueIDs(limit uint64) []EntryID {
 	}
 	slices.SortFunc(ids, func(a, b EntryID) int {
 		if da, db := q.items[a].due, q.items[b].due; da != db {
-			return cmpU64(da, db)
+			return cmp.Compare(da, db)
 		}
 		return bytes.Compare(a[:], b[:])
 	})
@@ -203,14 +204,4 @@ func (s *Store) readDeferred(ctx context.Context, c *Checker, ns Namespace, id E
 		return Entry{}, false
 	}
 	return e, true
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

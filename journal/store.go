@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,7 +78,7 @@ func (s *Store) query(ctx context.Context, prefix string, keysOnly bool) ([]quer
 	if err != nil {
 		return nil, fmt.Errorf("journal: query: %w", err)
 	}
-	slices.SortFunc(es, func(a, b query.Entry) int { return cmpStr(a.Key, b.Key) })
+	slices.SortFunc(es, func(a, b query.Entry) int { return cmp.Compare(a.Key, b.Key) })
 	return es, nil
 }
 
@@ -398,16 +399,6 @@ func (s *Store) moveToQuarantine(ctx context.Context, ns Namespace, id EntryID, 
 		}
 	}
 	return b.Commit(ctx)
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func cmpNS(a, b Namespace) int {

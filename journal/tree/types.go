@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 
@@ -99,7 +100,7 @@ func (s *TreeState) Clone() *TreeState {
 
 // Leaf returns the leaf with id.
 func (s *TreeState) Leaf(id LeafID) (Leaf, bool) {
-	i, ok := slices.BinarySearchFunc(s.Leaves, id, func(l Leaf, id LeafID) int { return cmpLeafID(l.ID, id) })
+	i, ok := slices.BinarySearchFunc(s.Leaves, id, func(l Leaf, id LeafID) int { return cmp.Compare(l.ID, id) })
 	if !ok {
 		return Leaf{}, false
 	}
@@ -114,14 +115,4 @@ func (s *TreeState) LeafByDevice(d journal.DeviceID) (Leaf, bool) {
 		}
 	}
 	return Leaf{}, false
-}
-
-func cmpLeafID(a, b LeafID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
