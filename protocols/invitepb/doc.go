@@ -1,5 +1,6 @@
 // Package invitepb holds the generated protobuf messages of
-// /aura/invite/1.0.0 (SPEC §4.1 JoinRequest, §7.1 InviteAccept), from
+// /aura/invite/1.0.0 (SPEC §4.1 JoinRequest and its JoinResult reply, §7.1
+// InviteAccept), from
 // invite.proto. One frame carries one InviteFrame.
 //
 // Invariants: generated code matches invite.proto

@@ -20,6 +20,8 @@ func samples() []proto.Message {
 			ContextId: fill(16, 5),
 			Member:    &pb.MemberKeys{AuthorityId: fill(16, 6), SignKey: fill(32, 7), DhKey: fill(32, 8), Sig: fill(64, 9)},
 			EphX25519: fill(32, 10), Mac: fill(32, 11)}}},
+		&pb.InviteFrame{Body: &pb.InviteFrame_JoinResult{JoinResult: &pb.JoinResult{
+			SealedSecret: fill(80, 12), KeyEpoch: 1<<64 - 1}}},
 	}
 }
 

@@ -1,5 +1,6 @@
 // Wire messages of /aura/invite/1.0.0 (SPEC §4.1 join, §7.1 context
-// invitation; §15: one protocol with oneof {JoinRequest, InviteAccept}). One
+// invitation; §15: one protocol with oneof {JoinRequest, InviteAccept}, plus
+// the inviter's JoinResult reply). One
 // uvarint-framed frame (≤ MaxInviteFrame = 4 KiB, SPEC §10) carries exactly
 // one InviteFrame.
 //
@@ -40,6 +41,7 @@ type InviteFrame struct {
 	//
 	//	*InviteFrame_JoinRequest
 	//	*InviteFrame_InviteAccept
+	//	*InviteFrame_JoinResult
 	Body          isInviteFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -100,6 +102,15 @@ func (x *InviteFrame) GetInviteAccept() *InviteAccept {
 	return nil
 }
 
+func (x *InviteFrame) GetJoinResult() *JoinResult {
+	if x != nil {
+		if x, ok := x.Body.(*InviteFrame_JoinResult); ok {
+			return x.JoinResult
+		}
+	}
+	return nil
+}
+
 type isInviteFrame_Body interface {
 	isInviteFrame_Body()
 }
@@ -112,9 +123,15 @@ type InviteFrame_InviteAccept struct {
 	InviteAccept *InviteAccept `protobuf:"bytes,2,opt,name=invite_accept,json=inviteAccept,proto3,oneof"`
 }
 
+type InviteFrame_JoinResult struct {
+	JoinResult *JoinResult `protobuf:"bytes,3,opt,name=join_result,json=joinResult,proto3,oneof"`
+}
+
 func (*InviteFrame_JoinRequest) isInviteFrame_Body() {}
 
 func (*InviteFrame_InviteAccept) isInviteFrame_Body() {}
+
+func (*InviteFrame_JoinResult) isInviteFrame_Body() {}
 
 // JoinRequest: a new device asks to join an authority (§4.1 step 2).
 type JoinRequest struct {
@@ -189,6 +206,64 @@ func (x *JoinRequest) GetMac() []byte {
 	return nil
 }
 
+// JoinResult: the inviter's one reply to a JoinRequest, sent only after the
+// AddLeaf ceremony committed (§4.1 step 3). Any refusal is a stream reset,
+// never a frame (§6.6).
+type JoinResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The joiner's SealedSecrets entry: Seal(DHKey, AuthoritySecret_{k+1})
+	// (SPEC §0 Seal: 32 B ephemeral key ‖ ChaCha20-Poly1305 of 32 B).
+	SealedSecret []byte `protobuf:"bytes,1,opt,name=sealed_secret,json=sealedSecret,proto3" json:"sealed_secret,omitempty"`
+	// KeyEpoch k+1 of the committed op.
+	KeyEpoch      uint64 `protobuf:"varint,2,opt,name=key_epoch,json=keyEpoch,proto3" json:"key_epoch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinResult) Reset() {
+	*x = JoinResult{}
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinResult) ProtoMessage() {}
+
+func (x *JoinResult) ProtoReflect() protoreflect.Message {
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinResult.ProtoReflect.Descriptor instead.
+func (*JoinResult) Descriptor() ([]byte, []int) {
+	return file_protocols_invitepb_invite_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *JoinResult) GetSealedSecret() []byte {
+	if x != nil {
+		return x.SealedSecret
+	}
+	return nil
+}
+
+func (x *JoinResult) GetKeyEpoch() uint64 {
+	if x != nil {
+		return x.KeyEpoch
+	}
+	return 0
+}
+
 // MemberKeys are an authority's keys as a context member (self-signed).
 type MemberKeys struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -206,7 +281,7 @@ type MemberKeys struct {
 
 func (x *MemberKeys) Reset() {
 	*x = MemberKeys{}
-	mi := &file_protocols_invitepb_invite_proto_msgTypes[2]
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -218,7 +293,7 @@ func (x *MemberKeys) String() string {
 func (*MemberKeys) ProtoMessage() {}
 
 func (x *MemberKeys) ProtoReflect() protoreflect.Message {
-	mi := &file_protocols_invitepb_invite_proto_msgTypes[2]
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -231,7 +306,7 @@ func (x *MemberKeys) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberKeys.ProtoReflect.Descriptor instead.
 func (*MemberKeys) Descriptor() ([]byte, []int) {
-	return file_protocols_invitepb_invite_proto_rawDescGZIP(), []int{2}
+	return file_protocols_invitepb_invite_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MemberKeys) GetAuthorityId() []byte {
@@ -278,7 +353,7 @@ type InviteAccept struct {
 
 func (x *InviteAccept) Reset() {
 	*x = InviteAccept{}
-	mi := &file_protocols_invitepb_invite_proto_msgTypes[3]
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -290,7 +365,7 @@ func (x *InviteAccept) String() string {
 func (*InviteAccept) ProtoMessage() {}
 
 func (x *InviteAccept) ProtoReflect() protoreflect.Message {
-	mi := &file_protocols_invitepb_invite_proto_msgTypes[3]
+	mi := &file_protocols_invitepb_invite_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -303,7 +378,7 @@ func (x *InviteAccept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InviteAccept.ProtoReflect.Descriptor instead.
 func (*InviteAccept) Descriptor() ([]byte, []int) {
-	return file_protocols_invitepb_invite_proto_rawDescGZIP(), []int{3}
+	return file_protocols_invitepb_invite_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InviteAccept) GetContextId() []byte {
@@ -338,17 +413,23 @@ var File_protocols_invitepb_invite_proto protoreflect.FileDescriptor
 
 const file_protocols_invitepb_invite_proto_rawDesc = "" +
 	"\n" +
-	"\x1fprotocols/invitepb/invite.proto\x12\x0eaura.invite.v1\"\x9c\x01\n" +
+	"\x1fprotocols/invitepb/invite.proto\x12\x0eaura.invite.v1\"\xdb\x01\n" +
 	"\vInviteFrame\x12@\n" +
 	"\fjoin_request\x18\x01 \x01(\v2\x1b.aura.invite.v1.JoinRequestH\x00R\vjoinRequest\x12C\n" +
-	"\rinvite_accept\x18\x02 \x01(\v2\x1c.aura.invite.v1.InviteAcceptH\x00R\finviteAcceptB\x06\n" +
+	"\rinvite_accept\x18\x02 \x01(\v2\x1c.aura.invite.v1.InviteAcceptH\x00R\finviteAccept\x12=\n" +
+	"\vjoin_result\x18\x03 \x01(\v2\x1a.aura.invite.v1.JoinResultH\x00R\n" +
+	"joinResultB\x06\n" +
 	"\x04body\"n\n" +
 	"\vJoinRequest\x12\x1d\n" +
 	"\n" +
 	"device_key\x18\x01 \x01(\fR\tdeviceKey\x12\x15\n" +
 	"\x06dh_key\x18\x02 \x01(\fR\x05dhKey\x12\x17\n" +
 	"\apeer_id\x18\x03 \x01(\fR\x06peerId\x12\x10\n" +
-	"\x03mac\x18\x04 \x01(\fR\x03mac\"s\n" +
+	"\x03mac\x18\x04 \x01(\fR\x03mac\"N\n" +
+	"\n" +
+	"JoinResult\x12#\n" +
+	"\rsealed_secret\x18\x01 \x01(\fR\fsealedSecret\x12\x1b\n" +
+	"\tkey_epoch\x18\x02 \x01(\x04R\bkeyEpoch\"s\n" +
 	"\n" +
 	"MemberKeys\x12!\n" +
 	"\fauthority_id\x18\x01 \x01(\fR\vauthorityId\x12\x19\n" +
@@ -375,22 +456,24 @@ func file_protocols_invitepb_invite_proto_rawDescGZIP() []byte {
 	return file_protocols_invitepb_invite_proto_rawDescData
 }
 
-var file_protocols_invitepb_invite_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_protocols_invitepb_invite_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_protocols_invitepb_invite_proto_goTypes = []any{
 	(*InviteFrame)(nil),  // 0: aura.invite.v1.InviteFrame
 	(*JoinRequest)(nil),  // 1: aura.invite.v1.JoinRequest
-	(*MemberKeys)(nil),   // 2: aura.invite.v1.MemberKeys
-	(*InviteAccept)(nil), // 3: aura.invite.v1.InviteAccept
+	(*JoinResult)(nil),   // 2: aura.invite.v1.JoinResult
+	(*MemberKeys)(nil),   // 3: aura.invite.v1.MemberKeys
+	(*InviteAccept)(nil), // 4: aura.invite.v1.InviteAccept
 }
 var file_protocols_invitepb_invite_proto_depIdxs = []int32{
 	1, // 0: aura.invite.v1.InviteFrame.join_request:type_name -> aura.invite.v1.JoinRequest
-	3, // 1: aura.invite.v1.InviteFrame.invite_accept:type_name -> aura.invite.v1.InviteAccept
-	2, // 2: aura.invite.v1.InviteAccept.member:type_name -> aura.invite.v1.MemberKeys
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	4, // 1: aura.invite.v1.InviteFrame.invite_accept:type_name -> aura.invite.v1.InviteAccept
+	2, // 2: aura.invite.v1.InviteFrame.join_result:type_name -> aura.invite.v1.JoinResult
+	3, // 3: aura.invite.v1.InviteAccept.member:type_name -> aura.invite.v1.MemberKeys
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_protocols_invitepb_invite_proto_init() }
@@ -401,6 +484,7 @@ func file_protocols_invitepb_invite_proto_init() {
 	file_protocols_invitepb_invite_proto_msgTypes[0].OneofWrappers = []any{
 		(*InviteFrame_JoinRequest)(nil),
 		(*InviteFrame_InviteAccept)(nil),
+		(*InviteFrame_JoinResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -408,7 +492,7 @@ func file_protocols_invitepb_invite_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_protocols_invitepb_invite_proto_rawDesc), len(file_protocols_invitepb_invite_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

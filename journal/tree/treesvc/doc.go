@@ -1,0 +1,118 @@
+// Package treesvc is the tree service: one per device, it runs the
+// authority ceremonies of SPEC §4.1 end to end — Genesis, join, and every
+// tree op — over the guarded sender, and keeps each authority namespace
+// this device belongs to reduced (journal/tree), its consensus driver
+// (consensus/driver) on the reduced state and its AuthoritySecrets open.
+//
+// # Usage
+//
+//	svc, _ := treesvc.New(treesvc.Config{Device: dev, Self: host.ID(), Sender: snd,
+//		Journal: j, Datastore: d, Peers: devicePeers, Syncer: syncAdapter})
+//	svc.Start(ctx)                         // authorities of this device from the journal
+//	aid, _ := svc.Create(ctx)              // single-device Genesis (§4.1 step 1)
+//	rep, err := svc.Propose(ctx, aid, treesvc.Change{Kind: tree.AddLeaf, Add: &cand})
+//	// the invite server replies rep.Sealed to the joiner, whose node runs:
+//	rep, err := svc.Join(ctx, treesvc.Ticket{Authority: aid, InviterKey: k, Inviter: p}, request)
+//	svc.Refresh(ctx, ns)                   // after sync stored facts of ns
+//	v, _ := svc.View(aid)                  // `authority show`
+//	svc.Close()
+//
+// Propose: DKGStart and the DKG among the resulting members
+// (consensus/dkgsvc; skipped for {1,1} results and keyless RotateEpoch),
+// AuthoritySecret_{k+1} drawn from Config.Rand and sealed per resulting
+// leaf (internal/seal), consensus on the op in the *current* committee
+// (driver, tree.NewScope) or, at M = 1, an Ed25519-signed CommitFact
+// stored directly, then re-reduction. It returns ErrDeviceOffline (an
+// *OfflineError naming the silent devices, also errors.Is
+// dkg.ErrDKGTimeout) when a DKG member is silent past DKGTimeout; the
+// caller re-proposes without it (RemoveLeaf of it, or without the
+// joiner), SPEC §4.1 step 4 — or sets Config.OfflineRetries, and Propose
+// waits 500 ms·2ⁿ⁻¹ (≤ 30 s) and repeats the ceremony.
+//
+// The service builds its own dkgsvc.Service (one DKG handler per Sender)
+// when it first holds an authority; its frames charge the internal
+// budget context of that first authority (dkgsvc.Config.BudgetCtx is per
+// service) — a device in several authorities charges them all there.
+//
+// # Goroutines
+//
+// refresher: re-reduces authorities that a driver outcome marked dirty
+// (a Commit stored by consensus) — SetScope/keys, Resolve. followStarts:
+// reads authorised DKGStarts and starts one goroutine per DKG this device
+// takes part in (dkgsvc Run owns its Participant). Each driver runs its
+// own goroutines (consensus/driver doc.go). Close cancels the service
+// context, closes the DKG service and the drivers and waits for all.
+// State (the reduced Result, secrets, committed cids) is guarded by one
+// mutex never held across I/O; refresh is serialised per authority by a
+// second mutex that also owns the driver; Propose is serialised per
+// authority (one local ceremony at a time). [Deviation from STYLE §3's
+// single owner goroutine: ceremonies block for DKGTimeout and consensus,
+// and must not stall refreshes of the same authority.]
+//
+// # Decisions
+//
+//   - Applied is decided by the chain walk over stored commits only: after
+//     its commit applies locally, Propose waits Config.Settle (300 ms),
+//     pulls the namespace from every other current member and re-reduces;
+//     if a concurrent op at the same parent won (larger OpHash, SPEC §4) it
+//     rebuilds the change on the new root (new DKG when the change needs a
+//     key) and proposes again, at most MaxReproposals times, else
+//     ErrSuperseded. A change that no longer applies on the new root is
+//     ErrSuperseded. A competing commit that reaches this device only after
+//     Settle is not re-proposed (the caller sees the Report of an op that
+//     later reads Superseded on a re-reduction).
+//   - A member follows a DKGStart only if it is listed with its DeviceKey
+//     and DHKey, the proposer's key is a current leaf (or, while Join runs,
+//     the Ticket's InviterKey), (ParentEpoch, ParentRoot) is its current
+//     state — after one catch-up Pull from the proposer if not — and
+//     KeyEpoch = S.KeyEpoch+1.
+//   - A driver runs iff this device is a leaf and M ≥ 2; keys come from
+//     dkgsvc.LoadShare for the state's KeyEpoch (no Signer is persisted).
+//     Without a fallback topic the driver is kept and SetScope'd across
+//     commits and key changes; with one it is rebuilt when the key epoch
+//     changes (the fallback key is HKDF(AuthoritySecret_k)), which may cut
+//     an unsent Commit: anti-entropy spreads it (SPEC §4.1 step 3d).
+//   - Every AuthoritySecret this device can open (Genesis and each applied
+//     NewKey sealed to its leaf, plus the inviter's reply while joining)
+//     is kept by key epoch and handed to Syncer.SetSecrets, oldest first.
+//   - Join needs Peers to resolve the other resulting members for the DKG
+//     (the node learns them from DevicePeer facts or the invite).
+//
+// # Invariants
+//
+//   - After every step of Create, AddLeaf ×3 (1→2 {2,2} on the single
+//     path, then consensus), RemoveLeaf, ChangePolicy and RotateEpoch with
+//     NewKey, every current member's reduced TreeState is byte-identical;
+//     a joiner's Report.Sealed opens with its DH key to the secret it
+//     holds; a removed device's old share signs nothing valid under the
+//     new key: lifecycle_test.go TestCeremonyLifecycle (§16.11).
+//   - A silent DKG member makes Propose return ErrDeviceOffline naming
+//     exactly it after DKGTimeout (virtual); RemoveLeaf of it among the
+//     survivors commits and the survivors agree: offline_test.go
+//     TestOfflineMemberReproposed. With OfflineRetries the op waits and
+//     commits once the member is back: TestOfflineRetryWaits.
+//   - Two proposals at one root: the max-OpHash one applies everywhere,
+//     the other proposer re-proposes once on the new root and both
+//     succeed: concurrent_test.go TestConcurrentProposals (3 seeds).
+//   - A restarted Service on the same stores resumes the same state and
+//     secrets and takes part in the next consensus and DKG:
+//     restart_test.go TestRestartResumes.
+//   - Invalid changes are ErrBadChange with nothing committed; unknown
+//     authorities, removed devices, refused DKGStarts (outsider, stale
+//     parent, wrong key epoch) and calls after Close get their typed
+//     errors: errors_test.go TestTypedErrors, TestPolicyFor,
+//     TestConfigValidate.
+//
+// Benchmark: bench_test.go TestTreeUpdateLatency (25 ms links, virtual
+// time; DKG and consensus time per AddLeaf/RemoveLeaf at N = 3..4 against
+// the 2×RTT floor).
+//
+// # Scope
+//
+// Belongs: ceremony sequencing, Authorise policy for DKGStarts, sealing
+// and opening AuthoritySecrets, driver lifecycle per authority,
+// re-proposal of superseded ops. Does not belong: invitation codes and
+// /aura/invite/1.0.0 (journal/tree/invite), anti-entropy (journal/sync,
+// through Syncer), DevicePeer maps (node, through Peers), tree rules and
+// reduction (journal/tree), DKG and consensus protocols.
+package treesvc

@@ -1,0 +1,149 @@
+package treesvc
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aura-p2p/aura-p2p/consensus"
+	"github.com/aura-p2p/aura-p2p/internal/seal"
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/journal/tree"
+)
+
+// Join backoff between anti-entropy pulls while the joiner waits for the
+// commit that adds it.
+const (
+	joinBackoffMin = 100 * time.Millisecond
+	joinBackoffMax = 2 * time.Second
+)
+
+// Join is the joiner's side of SPEC §4.1 step 2: it trusts
+// t.InviterKey for the authority's DKGStart until synced, runs request
+// (the caller's invite client: it sends the JoinRequest and returns the
+// inviter's reply, Report.Sealed) concurrently with its part in the DKG,
+// opens AuthoritySecret_{k+1} with its DH key, hands it to the Syncer and
+// pulls from the inviter until the reduced state lists this device; then
+// the authority runs like any other (driver started) and Join returns the
+// Report of the commit that added it (Path "join" if that commit is not
+// found, DKG = this device's DKG time).
+func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.Context) ([]byte, error)) (Report, error) {
+	if s.cfg.Syncer == nil {
+		return Report{}, fmt.Errorf("%w: Join needs a Syncer", ErrConfig)
+	}
+	t0 := s.cfg.Now()
+	ns := journal.AuthorityNS(t.Authority)
+	s.cfg.Journal.Join(ns)
+	a, err := s.adopt(t.Authority)
+	if err != nil {
+		return Report{}, err
+	}
+	jn := &joining{ticket: t, dkg: make(chan dkgOutcome, 1)}
+	s.mu.Lock()
+	a.joining = jn
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		a.joining = nil
+		s.mu.Unlock()
+	}()
+	sealed, err := request(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("treesvc: join request: %w", err)
+	}
+	var out dkgOutcome
+	select {
+	case out = <-jn.dkg:
+	case <-ctx.Done():
+		return Report{}, ctx.Err()
+	case <-s.ctx.Done():
+		return Report{}, ErrClosed
+	}
+	if out.err != nil {
+		return Report{}, fmt.Errorf("treesvc: join DKG: %w", out.err)
+	}
+	secret, err := seal.Open(s.cfg.Device.DH, sealed)
+	if err != nil {
+		return Report{}, fmt.Errorf("treesvc: inviter's sealed secret: %w", err)
+	}
+	s.mu.Lock()
+	a.secrets[out.keyEpoch] = secret
+	s.mu.Unlock()
+	if err := s.waitListed(ctx, a, t); err != nil {
+		return Report{}, err
+	}
+	rep := s.joinReport(a)
+	rep.DKG, rep.Total = out.took, s.cfg.Now().Sub(t0)
+	return rep, nil
+}
+
+// waitListed exports the secrets and pulls from the inviter until the
+// reduced state lists this device.
+func (s *Service) waitListed(ctx context.Context, a *auth, t Ticket) error {
+	backoff := joinBackoffMin
+	for {
+		if err := s.refresh(ctx, a); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		st := a.state()
+		s.mu.Unlock()
+		if st != nil && isLeaf(st, s.self) {
+			return nil
+		}
+		if err := s.cfg.Syncer.Pull(ctx, a.ns, t.Inviter); err != nil {
+			s.log.Debug("join pull failed", "err", err)
+		}
+		if err := s.refresh(ctx, a); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		st = a.state()
+		s.mu.Unlock()
+		if st != nil && isLeaf(st, s.self) {
+			return nil
+		}
+		tm := time.NewTimer(backoff)
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		case <-s.ctx.Done():
+			tm.Stop()
+			return ErrClosed
+		}
+		backoff = min(2*backoff, joinBackoffMax)
+	}
+}
+
+// joinReport describes the applied commit that added this device.
+func (s *Service) joinReport(a *auth) Report {
+	s.mu.Lock()
+	res := a.res
+	s.mu.Unlock()
+	st := res.State
+	rep := Report{Authority: a.aid, Epoch: st.Epoch, KeyEpoch: st.KeyEpoch, Root: st.Root, Path: "join"}
+	me := s.cfg.Device.pub()
+	for _, id := range res.Applied {
+		e, err := s.cfg.Journal.Store().Get(s.ctx, a.ns, id)
+		if err != nil {
+			continue
+		}
+		f, err := consensus.CommitFromFact(e.Fact)
+		if err != nil {
+			continue
+		}
+		op, err := tree.DecodeTreeOp(f.Op)
+		if err != nil || op.Add == nil || op.Add.DeviceKey != me {
+			continue
+		}
+		rep.CID = f.CID
+		rep.Path = "single"
+		if f.Threshold > 1 {
+			rep.Path = pathName(f.Path)
+		}
+		rep.Sealed = op.NewKey.SealedSecrets[op.Add.ID]
+	}
+	return rep
+}
