@@ -9,9 +9,10 @@ import (
 )
 
 // AuthorityState is the minimal reduced view of a single-device
-// authority (SPEC §4.1 item 1) until journal/tree replaces it: the
-// Genesis device, its peers and its FlowCharge registers. Commits are
-// not reduced yet (they are inert here).
+// authority (SPEC §4.1 item 1), for nodes without tree ops (Keyring
+// only): the Genesis device, its peers and its FlowCharge registers.
+// Commits are inert here; journal/tree's Result is the multi-device
+// view. Both implement AuthorityView.
 type AuthorityState struct {
 	NS          Namespace
 	HasGenesis  bool
@@ -23,6 +24,9 @@ type AuthorityState struct {
 	DeviceKey     [32]byte
 	DHKey         [32]byte
 	GroupKey      [32]byte
+	// Leaf is the Genesis device's LeafId (0 in every valid Genesis;
+	// not part of Canonical).
+	Leaf uint32
 	// Peers: joined DevicePeer registers of the device, by (Author, PeerID).
 	Peers []Peer
 	// FlowSpent: joined FlowCharge registers, by (Ctx, Dst, FlowEpoch, Slot).
@@ -43,12 +47,7 @@ type FlowSpent struct {
 
 // Spent returns the reduced spend of budget key (ctx, dst, epoch, slot).
 func (s *AuthorityState) Spent(ctx, dst [16]byte, epoch uint64, slot uint16) uint64 {
-	for _, f := range s.FlowSpent {
-		if f.Ctx == ctx && f.Dst == dst && f.FlowEpoch == epoch && f.Slot == slot {
-			return f.Spent
-		}
-	}
-	return 0
+	return Spent(s.FlowSpent, ctx, dst, epoch, slot)
 }
 
 // Canonical encodes the whole state deterministically.
@@ -68,10 +67,13 @@ func (s *AuthorityState) Canonical() []byte {
 	return e.Bytes()
 }
 
-// AuthorityReducer reduces single-device authority namespaces. A
-// FlowCharge or DevicePeer is valid iff Author is the Genesis device,
-// SignerKey its DeviceKey (and, for FlowCharge, Slot 0: the only slot
-// of a one-device slot table, §6.2); otherwise it is inert (§16.32).
+// AuthorityReducer reduces single-device authority namespaces: the
+// special case of ReduceAuthorityRegisters with the Genesis device as the
+// only device and a one-slot table. A FlowCharge or DevicePeer is valid
+// iff Author is the Genesis device, SignerKey its DeviceKey (and, for
+// FlowCharge, Slot 0: the only slot of a one-device slot table, §6.2);
+// otherwise it is inert (§16.32). Commits are inert here: nodes that run
+// tree ops register journal/tree's JournalReducer instead.
 type AuthorityReducer struct{}
 
 // Kind is KindAuthority.
@@ -89,44 +91,17 @@ func (AuthorityReducer) Reduce(ns Namespace, entries []Entry) (State, error) {
 		return s, nil
 	}
 	s.setGenesis(g)
-	peers, charges := registers{}, registers{}
-	for _, e := range entries {
-		if e.ID != g.ID && !s.apply(e, peers, charges) {
-			s.Inert++
-		}
-	}
-	s.Peers = peersOf(peers)
-	s.FlowSpent = spentOf(charges)
+	regs := ReduceAuthorityRegisters(s.Devices(), 1, entries)
+	s.Peers, s.FlowSpent = regs.Peers, regs.FlowSpent
+	s.Inert = len(entries) - 1 - regs.Applied
 	return s, nil
 }
 
 func (s *AuthorityState) setGenesis(g Entry) {
 	gen := g.Body.(*AuthorityGenesis)
 	s.HasGenesis, s.GenesisID, s.AuthorityID = true, g.ID, gen.AuthorityID
-	s.GenesisTimeMs, s.Device = gen.GenesisTimeMs, gen.Leaf.Device
+	s.GenesisTimeMs, s.Device, s.Leaf = gen.GenesisTimeMs, gen.Leaf.Device, gen.Leaf.ID
 	s.DeviceKey, s.DHKey, s.GroupKey = gen.Leaf.DeviceKey, gen.Leaf.DHKey, gen.KeyRotation.GroupKey
-}
-
-func (s *AuthorityState) apply(e Entry, peers, charges registers) bool {
-	switch b := e.Body.(type) {
-	case *FlowCharge:
-		if !s.ownDevice(&b.Trailer) || b.Slot != 0 {
-			return false
-		}
-		charges.add(e)
-	case *DevicePeer:
-		if !s.ownDevice(&b.Trailer) {
-			return false
-		}
-		peers.add(e)
-	default:
-		return false
-	}
-	return true
-}
-
-func (s *AuthorityState) ownDevice(t *Trailer) bool {
-	return DeviceID(t.Author) == s.Device && t.SignerKey == s.DeviceKey
 }
 
 func spentOf(r registers) []FlowSpent {

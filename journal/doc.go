@@ -27,8 +27,10 @@
 // Belongs here: fact and body codecs (fact.go, bodies.go, genesis.go),
 // signatures (sign.go), ingress (ingress.go), storage (store.go,
 // deferred.go, keys.go), merge (merge.go), reducers (reduce.go,
-// context_state.go, authority_state.go). Not here: the ratchet tree and
-// commit chain walk (journal/tree, later; AuthorityState is a stand-in),
+// context_state.go, authority_state.go, authority_registers.go). Not
+// here: the ratchet tree and commit chain walk (journal/tree, whose Result
+// and the single-device AuthorityState both implement AuthorityView; the
+// register rules, ReduceAuthorityRegisters, are shared),
 // consensus verification of Commit/Equivocation (their bodies are opaque
 // here, only their identity columns are read), Descriptor payloads (§8),
 // anti-entropy (journal/sync).
@@ -85,7 +87,8 @@
 //     (reduce.go; reduce_test.go TestReduceOrderIndependent,
 //     TestReductionArrivalTimeIndependent); facts not signed by their
 //     Author's key in reduced state are inert (TestContextReduction,
-//     TestAuthorityReduction).
+//     TestAuthorityReduction; for tree-backed authorities, whose register
+//     set is the current leaves, journal/tree registers_test.go).
 //   - Reports never carry raw namespace ids (keys.go redactKey;
 //     TestCorruptQuarantined).
 package journal

@@ -22,9 +22,22 @@ type SyncConfig struct {
 	// Disabled turns the service off.
 	Disabled bool
 	// Service is the service config; a zero SyncInterval means
-	// jsync.DefaultServiceConfig() (keeping Metrics). Liveness, Reporter,
-	// Charges and a nil Logger are filled from the node.
+	// jsync.DefaultServiceConfig() (keeping Metrics, Registry and
+	// OnStored). Liveness, Reporter, Charges and a nil Logger are filled
+	// from the node.
 	Service jsync.ServiceConfig
+}
+
+// serviceConfig is Service, or the defaults if its SyncInterval is zero,
+// keeping Metrics, Registry and OnStored.
+func (c SyncConfig) serviceConfig() jsync.ServiceConfig {
+	sc := c.Service
+	if sc.SyncInterval == 0 {
+		m, reg, stored := sc.Metrics, sc.Registry, sc.OnStored
+		sc = jsync.DefaultServiceConfig()
+		sc.Metrics, sc.Registry, sc.OnStored = m, reg, stored
+	}
+	return sc
 }
 
 // syncEnabled: the service runs with a Keyring (its member key signs the
@@ -66,12 +79,7 @@ func (n *Node) newSyncService(env Env) (Service, error) {
 
 // Start implements Service.
 func (s *syncService) Start(context.Context) error {
-	c := s.cfg.Service
-	if c.SyncInterval == 0 {
-		m := c.Metrics
-		c = jsync.DefaultServiceConfig()
-		c.Metrics = m
-	}
+	c := s.cfg.serviceConfig()
 	if c.Logger == nil {
 		c.Logger = s.env.Logger.With("component", "sync")
 	}

@@ -102,3 +102,27 @@ func TestNodeSyncService(t *testing.T) {
 			mets[1].stored.Load(), mets[0].charges.Load(), mets[0].reductions.Load(), mets[1].facts.Load())
 	}
 }
+
+// TestSyncServiceConfigDefaults: a zero SyncInterval selects the §10
+// defaults but keeps the caller's Metrics, Registry (e.g. the tree
+// reducer for authority namespaces) and OnStored hook.
+func TestSyncServiceConfigDefaults(t *testing.T) {
+	reg := journal.NewRegistry(journal.ContextReducer{})
+	called := 0
+	c := SyncConfig{}
+	c.Service.Registry = reg
+	c.Service.OnStored = func(journal.Namespace, int) { called++ }
+	got := c.serviceConfig()
+	if got.SyncInterval != 500*time.Millisecond || got.Registry != reg || got.OnStored == nil {
+		t.Fatalf("defaults lost fields: interval %v, registry kept %v, hook kept %v",
+			got.SyncInterval, got.Registry == reg, got.OnStored != nil)
+	}
+	got.OnStored(journal.Namespace{}, 1)
+	if called != 1 {
+		t.Fatal("OnStored not the caller's hook")
+	}
+	c.Service.SyncInterval = time.Second
+	if got := c.serviceConfig(); got.SyncInterval != time.Second || got.Registry != reg {
+		t.Fatal("an explicit config was replaced")
+	}
+}

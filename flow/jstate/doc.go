@@ -29,9 +29,13 @@
 // Belongs: reducing journal state into flow.ContextView, resolving peers,
 // signing FlowCharge registers from charge records. Does not belong: the
 // guard decisions (flow and its leaves), the reducers themselves
-// (journal), choosing when to snapshot (journal/sync calls AtSnapshot),
-// multi-device slot tables (journal/tree's TreeState; until it lands a
-// Keyring names one leaf and the slot table is {Keyring.Leaf}).
+// (journal), choosing when to snapshot (journal/sync calls AtSnapshot).
+// Multi-device slot tables: with NewWith(…, Options{Authorities: reg})
+// (reg reducing authority namespaces with journal/tree's JournalReducer)
+// the slot table is the LeafIds of the reduced authority's devices
+// (journal.AuthorityView) and this device's slot its own leaf; without
+// it, or before the authority's Genesis is reduced, a Keyring names one
+// leaf and the slot table is {Keyring.Leaf}.
 //
 // # Invariants
 //
@@ -60,6 +64,10 @@
 //     records; a sibling's reduced FlowSpent equals the record as of the
 //     snapshot after one sync (charges.go; TestLazyFlowChargeSignatures,
 //     SPEC §16.44, 10⁴ sends).
+//   - Slot tables (SPEC §6.2): with Options.Authorities the table is the
+//     reduced tree's leaves, shrinks after RemoveLeaf, denies a removed
+//     device (ErrNotMember) and is re-reduced only when the authority
+//     namespace's version changes (slots_test.go TestSlotTableFromTree).
 //   - Facts staged into a send commit iff its charge commits
 //     (TestSendStagesJournalFacts).
 //

@@ -23,18 +23,29 @@ import (
 // journal change, never per send. Safe for concurrent use; the cache is
 // its only mutable state, guarded by mu.
 type State struct {
-	j   *journal.Journal
-	kr  *Keyring // nil: no authority
-	red journal.ContextReducer
-	m   Metrics
+	j    *journal.Journal
+	kr   *Keyring // nil: no authority
+	red  journal.ContextReducer
+	auth *journal.Registry // nil: slot table {Keyring.Leaf}
+	m    Metrics
 
-	mu   sync.Mutex
-	ctxs map[journal.ContextID]*reduced
+	mu    sync.Mutex
+	ctxs  map[journal.ContextID]*reduced
+	slots *slotCache // the last slot table (Options.Authorities), under mu
+}
+
+// slotCache is the slot table at one authority-namespace version.
+type slotCache struct {
+	aver   uint64
+	leaves []uint32
+	self   uint32
+	err    error
 }
 
 // reduced is one context's cached reduction at journal version ver.
 type reduced struct {
 	ver  uint64
+	aver uint64 // the authority namespace's version (Options.Authorities)
 	st   *journal.ContextState
 	view flow.ContextView // peer-independent part; PeerKey zero
 	err  error
@@ -44,6 +55,24 @@ type reduced struct {
 // node without an authority: Identity and Context fail (context-scope
 // traffic is refused) and only per-device budgets work. m may be nil.
 func New(j *journal.Journal, kr *Keyring, m Metrics) (*State, error) {
+	return NewWith(j, kr, m, Options{})
+}
+
+// Options are New's optional settings.
+type Options struct {
+	// Authorities reduces the keyring's authority namespace for
+	// multi-device slot tables (SPEC §6.2): journal.NewRegistry(
+	// tree.JournalReducer{R: r}, journal.ContextReducer{}). The slot
+	// table is then the LeafIds of the reduced state's devices and this
+	// device's slot its index; without a reduced Genesis it is
+	// {Keyring.Leaf}; a reduced state that does not list this device
+	// denies context sends (ErrNotMember: it was removed). Nil: always
+	// {Keyring.Leaf}.
+	Authorities *journal.Registry
+}
+
+// NewWith is New with Options.
+func NewWith(j *journal.Journal, kr *Keyring, m Metrics, o Options) (*State, error) {
 	if kr != nil {
 		if err := kr.Validate(); err != nil {
 			return nil, err
@@ -53,7 +82,7 @@ func New(j *journal.Journal, kr *Keyring, m Metrics) (*State, error) {
 	if m == nil {
 		m = NopMetrics{}
 	}
-	return &State{j: j, kr: kr, m: m, ctxs: map[journal.ContextID]*reduced{}}, nil
+	return &State{j: j, kr: kr, m: m, auth: o.Authorities, ctxs: map[journal.ContextID]*reduced{}}, nil
 }
 
 // Identity implements flow.State.
@@ -135,20 +164,21 @@ func (s *State) reduce(ctx journal.ContextID) (*reduced, error) {
 	if !s.j.IsMember(ns) {
 		return nil, flow.ErrUnknownContext
 	}
-	ver := s.j.Version(ns)
+	ver, aver := s.j.Version(ns), s.authVersion()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r, ok := s.ctxs[ctx]; ok && r.ver == ver {
+	if r, ok := s.ctxs[ctx]; ok && r.ver == ver && r.aver == aver {
 		return r, r.err
 	}
-	r := s.load(ns, ver)
+	r := s.load(ns, ver, aver)
+	r.aver = aver
 	s.ctxs[ctx] = r
 	return r, r.err
 }
 
 // load reduces ns at version ver (journal I/O; caller holds mu, so one
 // reduction per change even under concurrent sends).
-func (s *State) load(ns journal.Namespace, ver uint64) *reduced {
+func (s *State) load(ns journal.Namespace, ver, aver uint64) *reduced {
 	s.m.ContextReduced()
 	set, err := s.j.Store().Set(context.Background(), ns)
 	if err != nil && !errors.Is(err, journal.ErrCorrupt) {
@@ -159,12 +189,12 @@ func (s *State) load(ns journal.Namespace, ver uint64) *reduced {
 		return &reduced{ver: ver, err: flow.ErrUnknownContext}
 	}
 	cs := st.(*journal.ContextState)
-	view, err := s.baseView(cs)
+	view, err := s.baseView(cs, aver)
 	return &reduced{ver: ver, st: cs, view: view, err: err}
 }
 
 // baseView is the peer-independent part of every view of cs.
-func (s *State) baseView(cs *journal.ContextState) (flow.ContextView, error) {
+func (s *State) baseView(cs *journal.ContextState, aver uint64) (flow.ContextView, error) {
 	if !cs.HasGenesis {
 		return flow.ContextView{}, ErrNotMember
 	}
@@ -177,8 +207,10 @@ func (s *State) baseView(cs *journal.ContextState) (flow.ContextView, error) {
 		Schedule: budget.ContextSchedule(g.GenesisTimeMs, g.FlowEpochMs),
 		Default:  genesisDefault(g),
 		SelfKey:  s.kr.MemberKey,
-		Leaves:   []uint32{s.kr.Leaf},
-		SelfLeaf: s.kr.Leaf,
+	}
+	var err error
+	if v.Leaves, v.SelfLeaf, err = s.cachedSlots(aver); err != nil {
+		return flow.ContextView{}, err
 	}
 	for _, gr := range cs.Grants {
 		v.Grants = append(v.Grants, gr.Token)
@@ -222,3 +254,60 @@ func memberKey(cs *journal.ContextState, a journal.AuthorityID) ([32]byte, bool)
 }
 
 var _ flow.State = (*State)(nil)
+
+// authVersion is the keyring authority namespace's change counter (0
+// without Options.Authorities or membership).
+func (s *State) authVersion() uint64 {
+	if s.auth == nil || s.kr == nil || !s.j.IsMember(s.kr.NS()) {
+		return 0
+	}
+	return s.j.Version(s.kr.NS())
+}
+
+// cachedSlots is slotTable, reduced once per authority version (caller
+// holds mu).
+func (s *State) cachedSlots(aver uint64) ([]uint32, uint32, error) {
+	if c := s.slots; c != nil && c.aver == aver && s.auth != nil {
+		return slices.Clone(c.leaves), c.self, c.err
+	}
+	leaves, self, err := s.slotTable()
+	s.slots = &slotCache{aver: aver, leaves: slices.Clone(leaves), self: self, err: err}
+	return leaves, self, err
+}
+
+// slotTable is this device's slot table (SPEC §6.2): the LeafIds of the
+// reduced authority's devices and its own LeafId, or {Keyring.Leaf}
+// without Options.Authorities or a reduced Genesis. A reduced state that
+// does not list this device is ErrNotMember.
+func (s *State) slotTable() ([]uint32, uint32, error) {
+	single := []uint32{s.kr.Leaf}
+	ns := s.kr.NS()
+	if s.auth == nil || !s.j.IsMember(ns) {
+		return single, s.kr.Leaf, nil
+	}
+	set, err := s.j.Store().Set(context.Background(), ns)
+	if err != nil && !errors.Is(err, journal.ErrCorrupt) {
+		return nil, 0, flow.ErrUnknownContext
+	}
+	st, err := s.auth.ReduceSet(set)
+	if err != nil {
+		return nil, 0, flow.ErrUnknownContext
+	}
+	av, ok := st.(journal.AuthorityView)
+	if !ok || len(av.Devices()) == 0 {
+		return single, s.kr.Leaf, nil
+	}
+	var leaves []uint32
+	self, found := uint32(0), false
+	for _, d := range av.Devices() {
+		leaves = append(leaves, d.Leaf)
+		if d.Device == s.kr.Device {
+			self, found = d.Leaf, true
+		}
+	}
+	if !found {
+		return nil, 0, ErrNotMember
+	}
+	slices.Sort(leaves)
+	return leaves, self, nil
+}

@@ -23,6 +23,15 @@
 //	defer svc.Close()                            // stops run, aborts and awaits sessions
 //	svc.Write(ctx, ns, rawFacts...)              // journal.Add + push (≤ SyncAnnounceMax)
 //
+// Authority namespaces (tree-backed; see "Authority namespaces" below):
+//
+//	cfg.Registry = journal.NewRegistry(tree.JournalReducer{R: r}, journal.ContextReducer{})
+//	cfg.OnStored = func(ns journal.Namespace, n int) { kick(ns) } // non-blocking
+//	j.Join(ans)
+//	svc.Join(ctx, sync.AuthorityKeys(ans, secrets /* AuthoritySecret_0..k */, deviceID, deviceKey))
+//	svc.Trust(ctx, ans, sync.TrustedDevice{…})   // joiner: its inviter, until the Genesis reduces
+//	err := svc.SyncNow(ctx, ans, p)               // one session with p, accounted on return
+//
 // Goroutines: run (service.go) owns the scheduler and publishes an
 // immutable view (keys, member keys, member peers from the last
 // reduction) that sessions read; each outbound session runs on its own
@@ -58,9 +67,31 @@
 // session's); admissions join the next charge's batch, or commit alone
 // before a Facts frame is ingested or when a step sends nothing; a
 // failed session releases them. Any guard failure resets the stream with
-// nothing written. Authority namespaces stay refused: the node Keyring
-// models single-device authorities (no other device to sync with) and the
-// per-device path has no Prepay.
+// nothing written.
+//
+// # Authority namespaces
+//
+// An authority namespace is served like a context (SPEC §9): its
+// NamespaceKeys (AuthorityKeys) hold S_k = HKDF(AuthoritySecret_k,
+// "aura/sync/v1") for every key epoch the device holds — I uses the
+// newest, R matches a Ref under any — and its Signer is the device
+// (Author = DeviceId, DeviceKey). Members are the current leaves of the
+// reduced state and peers the DevicePeer registers of current leaves,
+// read through journal.AuthorityView from ServiceConfig.Registry (pass
+// journal.NewRegistry(tree.JournalReducer{R: r}, journal.ContextReducer{})
+// for multi-device authorities; this package does not import journal/tree).
+// R checks the Hello Author against its current state, so a device any
+// number of key epochs behind is served and a removed one is reset. Boxes
+// carry no token and no receipt; every frame is still a guarded send, on
+// the per-device budget toward the peer device (flow.ScopeAuthority: Ctx
+// = AuthorityId, Dst = DeviceId, cost 1 + ⌈bytes/1024⌉ per frame,
+// Symbols frames charged one by one since the per-device path has no
+// Prepay), and a received authority frame carrying a receipt is refused.
+// NamespaceKeys.Trusted lets a joiner without the Genesis accept its
+// inviter as responder (SPEC §4.1 step 2). The tree service drives it
+// through Join (replace the secrets after a key rotation), SyncNow (one
+// session with a given peer, returning when it has been accounted) and
+// ServiceConfig.OnStored (re-reduce after a session stored entries).
 //
 // The cores alone — initiator (the driver owns the stream and calls from
 // one goroutine):
@@ -100,8 +131,8 @@
 // seeded PCG); only the driver does I/O. Not here: fact decoding and
 // EntryID recomputation (journal ingress, called by the driver),
 // capability and receipt checks (the flow layer, plugged in through Guard
-// and Sender), connection management (p2p). Authority namespaces are not
-// served (see Guards).
+// and Sender), connection management (p2p), the tree reduction and key
+// ceremonies (journal/tree, the tree service).
 //
 // # Invariants
 //
@@ -193,6 +224,23 @@
 //     timeout, Write and Join return at once and the other replicas still
 //     sync with the stalled one — service_owner_test.go
 //     TestOwnerNeverWaitsOnOpen.
+//   - Authority namespaces (SPEC §16.38): a device that missed 3
+//     membership ops and holds only AuthoritySecret_2 is served by an
+//     up-to-date member matching its Ref under that old key epoch, catches
+//     up through SyncNow, reduces (tree reducer) to the byte-identical
+//     TreeState and whole Result, OnStored reports its stored entries, and
+//     every frame both ways was charged on the per-device budget —
+//     authority_test.go TestAuthorityLaggingDeviceCatchesUp; a removed
+//     device whose Ref still matches gets only resets, receives no frame,
+//     stores nothing and plants nothing —
+//     TestAuthorityRemovedDeviceGetsOnlyResets; a joiner holding only the
+//     Commit that added it syncs from its Trusted inviter and reduces to
+//     its state — TestAuthorityJoinerSyncsFromTrustedInviter; R matches
+//     a Ref from AuthoritySecret_2 among AuthoritySecret_0..5 at index 2 —
+//     TestAuthorityRefMatchesOldEpoch; authority boxes and frames carrying
+//     a receipt or token are refused, and I refuses a HelloAck from
+//     another device than its peer's — TestAuthorityFramesCarryNoReceipt,
+//     FuzzGuardAdmit (authority sessions when credit's top bit is set).
 //   - Close waits for the run goroutine and every session (synctest
 //     fails any test that leaks one — all service tests).
 package sync

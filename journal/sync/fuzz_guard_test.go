@@ -60,7 +60,8 @@ func (s *nullStream) Protocol() protocol.ID { return s.proto }
 // receipts, to both sides' guarded receive path (SPEC §6.6 through
 // sessionGuard): it never panics, never writes, and every error wraps a
 // sentinel (ErrDenied for receipt refusals, ErrNotMember for a HelloAck
-// from another authority).
+// from another authority). credit's top bit selects an authority-namespace
+// session (no receipts: any receipt or token is refused).
 func FuzzGuardAdmit(f *testing.F) {
 	fx := journaltest.NewStaticContext("fuzz-guard", 2)
 	good, _ := EncodeFrame(Want{IDs: nil, Receipt: make([]byte, receipt.Size)})
@@ -68,6 +69,9 @@ func FuzzGuardAdmit(f *testing.F) {
 	f.Add([]byte{0x42, 0x00}, make([]byte, receipt.Size), true, uint32(0))
 	sym, _ := EncodeFrame(Symbols{First: 3, Receipt: make([]byte, receipt.Size)})
 	f.Add(sym, []byte{1, 2, 3}, true, uint32(2))
+	f.Add(good, []byte{}, false, uint32(1<<31))
+	end, _ := EncodeFrame(End{})
+	f.Add(end, []byte{}, true, uint32(1<<31|5))
 	var d ds.Batching = dssync.MutexWrap(ds.NewMapDatastore())
 	tr := &nullTransport{self: "fuzz-self"}
 	snd, err := flow.New(tr, d, senderState(fx, fx.Founders[0], bigLimit), flow.Config{})
@@ -80,7 +84,9 @@ func FuzzGuardAdmit(f *testing.F) {
 			t.Fatal(err)
 		}
 		g := &sessionGuard{snd: snd, st: st, ctx: context.Background(), cid: fx.ID,
-			peer: fx.Founders[1].Authority, initiator: initiator, mode: ModeReconcile, helloLen: len(frame)}
+			peer: fx.Founders[1].Authority, initiator: initiator, mode: ModeReconcile, helloLen: len(frame),
+			authority: credit&(1<<31) != 0}
+		credit &^= 1 << 31
 		if fr, err := DecodeFrame(frame); err == nil {
 			if err := g.admitFrame(fr, uint64(credit)); err != nil && !errors.Is(err, ErrDenied) && !errors.Is(err, ErrBadFrame) {
 				t.Fatalf("admitFrame: untyped error %v", err)

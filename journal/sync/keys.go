@@ -29,6 +29,10 @@ func hkdf32(ikm []byte, info string) [32]byte {
 // or an authority's AuthoritySecret_k.
 func DeriveSecret(k []byte) Secret { return Secret(hkdf32(k, "aura/sync/v1")) }
 
+// AuthoritySyncSecret is S of an authority namespace at one key epoch:
+// HKDF(AuthoritySecret_k, "aura/sync/v1") (SPEC §9 "Keys").
+func AuthoritySyncSecret(authoritySecret [32]byte) Secret { return DeriveSecret(authoritySecret[:]) }
+
 // SessionKeys are the per-session values derived from S, NonceI and the
 // two libp2p peer-ID byte strings pI, pR.
 type SessionKeys struct {

@@ -24,6 +24,10 @@ type sessionGuard struct {
 	cid       journal.ContextID
 	peer      journal.AuthorityID // I: from the DevicePeer map; R: the verified Hello Author
 	initiator bool
+	// authority: an authority namespace — every frame is a per-device
+	// budget send (flow.ScopeAuthority: Ctx the AuthorityId, Dst the
+	// peer's DeviceId) with no receipt and no token (SPEC §9 "Guards").
+	authority bool
 	mode      Mode
 	nonceI    [16]byte
 	helloLen  int      // encoded Hello length (R: as received)
@@ -71,6 +75,9 @@ func (g *sessionGuard) kind(f Frame, out bool) (budget.Msg, bool) {
 // Receipt implements Guard: it charges the box's frame now and keeps the
 // charge for send, staging the pending admissions (R: the Hello's).
 func (g *sessionGuard) Receipt(ph [32]byte) ([]byte, error) {
+	if g.authority {
+		return nil, nil // no receipt; the frame is charged when written (sendAuthority)
+	}
 	k, answer := budget.MsgSyncRequestDigest, true
 	fk := KindHelloAck
 	if g.initiator {
@@ -96,6 +103,9 @@ func (g *sessionGuard) Receipt(ph [32]byte) ([]byte, error) {
 // payloadHash, its Src is the box's Author, and (Hello) the token
 // permits the mode's capability.
 func (g *sessionGuard) Admit(author [16]byte, mode Mode, tok Token, rcpt []byte, ph [32]byte) error {
+	if g.authority {
+		return g.admitDevice(author, mode, tok, rcpt)
+	}
 	k, answer := budget.MsgSyncRequestDigest, true
 	if !g.initiator {
 		g.mode, answer = mode, false
@@ -245,6 +255,9 @@ func attach(f Frame) flow.AttachFunc {
 // credit grant charged before the first, every other frame charged with
 // its receipt attached. Pending admissions join the first charge.
 func (g *sessionGuard) sendFrames(frames []Frame, sent func(int)) error {
+	if g.authority {
+		return g.sendAuthority(frames, sent)
+	}
 	var grant *flow.Prepaid
 	for i, f := range frames {
 		b, err := EncodeFrame(f)
@@ -310,6 +323,9 @@ func (g *sessionGuard) admitFrame(f Frame, credit uint64) error {
 	case KindHello, KindHelloAck:
 		return nil
 	}
+	if g.authority {
+		return g.admitDeviceFrame(f)
+	}
 	rcpt := receiptOf(f)
 	if len(rcpt) == 0 {
 		if g.coveredByGrant(f) {
@@ -362,5 +378,55 @@ func (g *sessionGuard) admitGrant(s Symbols, rcpt []byte, credit uint64) error {
 	}
 	g.grants++
 	g.covered = credit
+	return nil
+}
+
+// sendAuthority writes one Step's frames of an authority-namespace
+// session: each is a guarded send on the per-device budget toward the
+// peer device (flow.ScopeAuthority, cost 1 + ⌈bytes/1024⌉ of the frame,
+// no receipt), charged before it is written (SPEC §6.4, §9 "Guards").
+// Symbols frames are charged one by one: the per-device path has no
+// Prepay, and a frame's size price is at least its share of a grant's.
+func (g *sessionGuard) sendAuthority(frames []Frame, sent func(int)) error {
+	for _, f := range frames {
+		b, err := EncodeFrame(f)
+		if err != nil {
+			return err
+		}
+		k, _ := g.kind(f, true)
+		if err := g.st.WriteFrame(g.ctx, flow.Msg{Kind: k, Scope: flow.ScopeAuthority, Ctx: g.cid, Dst: g.peer,
+			Frame: b}); err != nil {
+			return err
+		}
+		sent(len(b))
+	}
+	return nil
+}
+
+// admitDevice checks a box of an authority-namespace session: it carries
+// no receipt and no token; I's peer device must be the box's Author, and
+// R binds the session's budget Dst to the verified Hello Author.
+func (g *sessionGuard) admitDevice(author [16]byte, mode Mode, tok Token, rcpt []byte) error {
+	if len(rcpt) != 0 || tok.Full != nil || tok.Hash != ([32]byte{}) {
+		return fmt.Errorf("%w: receipt or token in an authority namespace", ErrDenied)
+	}
+	if g.initiator {
+		if author != g.peer {
+			return fmt.Errorf("%w: HelloAck author is not the peer's device", ErrNotMember)
+		}
+		return nil
+	}
+	g.mode, g.peer = mode, author
+	return nil
+}
+
+// admitDeviceFrame is the receive path of an authority-namespace frame:
+// own devices' frames carry no receipt (SPEC §6.6 applies to context
+// receipts), so one that carries a receipt is refused.
+func (g *sessionGuard) admitDeviceFrame(f Frame) error {
+	if len(receiptOf(f)) != 0 {
+		_ = g.st.Reset()
+		return fmt.Errorf("%w: receipt in an authority namespace", ErrDenied)
+	}
 	return nil
 }

@@ -50,20 +50,27 @@ type Service struct {
 	// waits on run. It is never held across I/O.
 	schedMu gosync.Mutex
 	sched   *scheduler
+
+	// trusted holds Service.Trust's devices per namespace (run goroutine).
+	trusted map[journal.Namespace][]TrustedDevice
 }
 
 // NewService validates cfg, registers the /aura/sync/1.0.0 handler on the
 // node's guarded Sender and starts the run goroutine. Every frame the
 // service writes is a guarded send through snd and every inbound frame
 // passes snd's Receiver (SPEC §9 "Guards"). keys lists the namespaces to
-// serve; the journal must be a member of each (journal.Join).
+// serve; the journal must be a member of each (journal.Join). Run at most
+// one Service per Sender: the handler of a second one replaces the
+// first's, and either's Close removes it. Context and authority
+// namespaces share one Service (Join adds namespaces at any time).
 func NewService(snd *flow.Sender, j *journal.Journal, cfg ServiceConfig, keys ...NamespaceKeys) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	s := &Service{cfg: cfg, snd: snd, j: j, reqs: make(chan func()), results: newResultQueue(),
-		changed: make(chan struct{}, 1), sched: newScheduler(cfg, snd.Self())}
+		changed: make(chan struct{}, 1), sched: newScheduler(cfg, snd.Self()),
+		trusted: map[journal.Namespace][]TrustedDevice{}}
 	s.view.Store(&view{byNS: map[journal.Namespace]*nsView{}})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, k := range keys {
@@ -92,7 +99,7 @@ func (s *Service) install(k NamespaceKeys) error {
 
 // refresh re-reduces k.NS: the one reduction per session (SPEC §9 step 6).
 func (s *Service) refresh(k NamespaceKeys) error {
-	nv, err := newNSView(s.ctx, s.j, k, s.snd.Self())
+	nv, err := newNSView(s.ctx, s.j, s.cfg.Registry, k, s.trusted[k.NS], s.snd.Self())
 	if err != nil {
 		return err
 	}
@@ -112,9 +119,37 @@ func (s *Service) refresh(k NamespaceKeys) error {
 func (s *Service) Changed() <-chan struct{} { return s.changed }
 
 // Join starts serving k, or re-reduces it if already served (for facts
-// added to the journal directly).
+// added to the journal directly). Joining a served namespace again
+// replaces its keys: this is how an authority namespace's secrets change
+// at runtime (Join(ctx, AuthorityKeys(ns, [AuthoritySecret_0..k], …))
+// after a key rotation). Sessions already running keep the keys they
+// started with.
 func (s *Service) Join(ctx context.Context, k NamespaceKeys) error {
 	return s.call(ctx, func() error { return s.install(k) })
+}
+
+// Trust adds d to authority namespace ns's trusted devices (see
+// NamespaceKeys.Trusted): while ns's reduced state has no devices, this
+// node accepts d as responder and may SyncNow with d.Peer — a joiner
+// calls it with its Invite's InviterDeviceKey and peer (SPEC §4.1 step
+// 2). The trust survives later Joins of ns and is ignored once ns
+// reduces to a Genesis. If ns is served it is re-reduced at once.
+func (s *Service) Trust(ctx context.Context, ns journal.Namespace, d TrustedDevice) error {
+	if ns.Kind != journal.KindAuthority {
+		return fmt.Errorf("%w: trusted devices are for authority namespaces", ErrConfig)
+	}
+	return s.call(ctx, func() error {
+		for _, t := range s.trusted[ns] {
+			if t == d {
+				return nil
+			}
+		}
+		s.trusted[ns] = append(s.trusted[ns], d)
+		if nv, ok := s.view.Load().byNS[ns]; ok {
+			return s.refresh(nv.keys)
+		}
+		return nil
+	})
 }
 
 // Write adds raw local facts of ns through the journal (ingress, one
@@ -280,7 +315,7 @@ func (s *Service) reconcile(nv *nsView, now time.Time, live func(peer.ID) bool) 
 	}
 	s.schedMu.Unlock()
 	if len(cs) > 0 {
-		s.startOutbound(cs[0], nv, ModeReconcile, nil)
+		s.startOutbound(cs[0], nv, ModeReconcile, nil, nil)
 	}
 }
 
@@ -299,28 +334,76 @@ func (s *Service) push(nv *nsView, ids []journal.EntryID) {
 	}
 	s.schedMu.Unlock()
 	for _, p := range booked {
-		s.startOutbound(p, nv, ModePush, slices.Clone(ids))
+		s.startOutbound(p, nv, ModePush, slices.Clone(ids), nil)
 	}
 }
 
 // startOutbound runs an initiator session with the booked peer p on its
 // own goroutine: open, run, report. If the service is closed the booking
 // is released at once.
-func (s *Service) startOutbound(p peer.ID, nv *nsView, mode Mode, ids []journal.EntryID) {
+func (s *Service) startOutbound(p peer.ID, nv *nsView, mode Mode, ids []journal.EntryID, done chan<- error) {
 	ok := s.goSession(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SyncRoundTimeout)
 		defer cancel()
 		st, err := s.snd.Open(ctx, p, protocols.Sync)
 		if err != nil {
 			s.cfg.Logger.Debug("sync open failed", "peer", p, "err", err)
-			s.report(sessionResult{ns: nv.keys.NS, peer: p, sync: mode == ModeReconcile, err: err, unopened: true})
+			s.report(sessionResult{ns: nv.keys.NS, peer: p, sync: mode == ModeReconcile, err: err,
+				unopened: true, done: done})
 			return
 		}
-		s.report(s.runInitiator(ctx, st, nv, mode, ids))
+		r := s.runInitiator(ctx, st, nv, mode, ids)
+		r.done = done
+		s.report(r)
 	})
 	if !ok {
 		s.release(nv.keys.NS, p)
+		if done != nil {
+			done <- ErrClosed
+		}
 	}
+}
+
+// SyncNow runs one reconcile session as initiator with peer p for the
+// served namespace ns and returns when it has ended and been accounted
+// (its stored entries reduced, OnStored called): nil on success, else
+// the session's error (ErrBusy if a session with p for ns is already
+// running outbound, ErrConfig if ns is not served or p is not a member
+// peer — a DevicePeer of a current member or a Trusted device). It
+// ignores SyncPeerGap and backoff; its outcome updates them like a
+// scheduled session's.
+func (s *Service) SyncNow(ctx context.Context, ns journal.Namespace, p peer.ID) error {
+	done := make(chan error, 1)
+	if err := s.call(ctx, func() error { return s.syncNow(ns, p, done) }); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// syncNow books p and starts SyncNow's session (run goroutine).
+func (s *Service) syncNow(ns journal.Namespace, p peer.ID, done chan<- error) error {
+	nv, ok := s.view.Load().byNS[ns]
+	if !ok {
+		return fmt.Errorf("%w: namespace not served", ErrConfig)
+	}
+	if _, ok := nv.authors[p]; !ok {
+		return fmt.Errorf("%w: peer is not a member peer of the namespace", ErrConfig)
+	}
+	s.schedMu.Lock()
+	booked := s.sched.tryPush(ns, p)
+	s.schedMu.Unlock()
+	if !booked {
+		return fmt.Errorf("%w: a session with the peer is running", ErrBusy)
+	}
+	s.startOutbound(p, nv, ModeReconcile, nil, done)
+	return nil
 }
 
 // release frees an outbound booking that never ran.
@@ -338,6 +421,7 @@ func (s *Service) report(r sessionResult) { s.results.put(r) }
 func (s *Service) finish(r sessionResult) {
 	if r.unopened {
 		s.openFailed(r)
+		r.notify()
 		return
 	}
 	if r.ns != (journal.Namespace{}) {
@@ -346,6 +430,7 @@ func (s *Service) finish(r sessionResult) {
 		s.schedMu.Unlock()
 	}
 	s.account(r)
+	defer r.notify()
 	if r.stored == 0 {
 		return
 	}
@@ -353,6 +438,9 @@ func (s *Service) finish(r sessionResult) {
 		if err := s.refresh(nv.keys); err != nil {
 			s.cfg.Logger.Warn("sync reduction failed", "err", err)
 		}
+	}
+	if s.cfg.OnStored != nil {
+		s.cfg.OnStored(r.ns, r.stored)
 	}
 }
 
@@ -435,7 +523,7 @@ func (rs *nsResolver) Resolve(nonceI, ref [16]byte, pI, pR []byte) (Served, bool
 		if !ok {
 			continue
 		}
-		rs.g.cid, rs.g.nonceI = journal.ContextID(ns.ID), nonceI
+		rs.g.cid, rs.g.nonceI, rs.g.authority = journal.ContextID(ns.ID), nonceI, nv.authority()
 		return rs.serve(nv, i)
 	}
 	return Served{}, false

@@ -44,6 +44,19 @@ type ServiceConfig struct {
 	Liveness Liveness
 	// Reporter receives misbehaviour points (nil: none).
 	Reporter Reporter
+	// Registry reduces served namespaces (nil: journal.DefaultRegistry(),
+	// whose authority reducer is the single-device stand-in). A node with
+	// multi-device authorities passes journal.NewRegistry(
+	// tree.JournalReducer{R: r}, journal.ContextReducer{}): authority
+	// members are then the tree's current leaves and peers their
+	// DevicePeer registers (any journal.AuthorityView works).
+	Registry *journal.Registry
+	// OnStored, if set, is called after a session (either side) stored
+	// n > 0 new entries of ns, once the service has re-reduced ns (e.g.
+	// so the tree service re-reduces). It runs on the service's owner
+	// goroutine: it must return quickly and must not call the Service's
+	// methods (hand off to another goroutine instead).
+	OnStored func(ns journal.Namespace, n int)
 }
 
 // ChargeHook is called with the namespace a session is about to
@@ -99,6 +112,9 @@ func (c ServiceConfig) withDefaults() ServiceConfig {
 	}
 	if c.Metrics == nil {
 		c.Metrics = NopMetrics{}
+	}
+	if c.Registry == nil {
+		c.Registry = journal.DefaultRegistry()
 	}
 	return c
 }

@@ -29,6 +29,16 @@ type sessionResult struct {
 	// unopened: the outbound stream never opened (err says why); only
 	// the scheduler booking is released, no round is counted.
 	unopened bool
+	// done, if set (SyncNow), receives the session's error once run has
+	// accounted it (capacity 1).
+	done chan<- error
+}
+
+// notify hands the session's error to a waiting SyncNow.
+func (r sessionResult) notify() {
+	if r.done != nil {
+		r.done <- r.err
+	}
 }
 
 // conn is one session's guarded stream with the service's send, admit
@@ -117,7 +127,7 @@ func (s *Service) runInitiator(ctx context.Context, st *flow.Stream, nv *nsView,
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	g := &sessionGuard{snd: s.snd, st: st, ctx: ctx, cid: journal.ContextID(nv.keys.NS.ID),
-		peer: nv.authors[st.RemotePeer()], initiator: true, mode: mode, nonceI: nonce}
+		peer: nv.authors[st.RemotePeer()], initiator: true, mode: mode, nonceI: nonce, authority: nv.authority()}
 	c := &conn{s: s, ctx: ctx, st: st, ns: nv.keys.NS, g: g,
 		res: &sessionResult{ns: nv.keys.NS, peer: st.RemotePeer(), sync: mode == ModeReconcile,
 			start: time.Now()}}
@@ -139,9 +149,12 @@ func (s *Service) newInitiator(ctx context.Context, g *sessionGuard, nv *nsView,
 	if _, ok := nv.authors[g.st.RemotePeer()]; !ok {
 		return nil, fmt.Errorf("%w: peer has no member authority", ErrConfig)
 	}
-	tok, err := s.snd.TokenHash(g.cid, g.peer)
-	if err != nil {
-		return nil, err
+	var tok [32]byte
+	if !g.authority { // authority namespaces carry no token (SPEC §9 step 1)
+		var err error
+		if tok, err = s.snd.TokenHash(g.cid, g.peer); err != nil {
+			return nil, err
+		}
 	}
 	g.token = tok
 	set, err := s.snapshot(ctx, nv.keys.NS)
@@ -151,7 +164,7 @@ func (s *Service) newInitiator(ctx context.Context, g *sessionGuard, nv *nsView,
 	return NewInitiator(InitiatorConfig{
 		Config: s.cfg.Session, S: nv.keys.Secrets[len(nv.keys.Secrets)-1], NonceI: g.nonceI,
 		Local: []byte(s.snd.Self()), Remote: []byte(g.st.RemotePeer()), Mode: g.mode, Token: Token{Hash: tok},
-		Set: set, Announce: announce, Members: nv.members,
+		Set: set, Announce: announce, Members: nv.accept,
 		Entries: journalEntries{ctx: ctx, j: s.j, ns: nv.keys.NS}, Signer: nv.keys.Signer, Guard: g,
 	})
 }

@@ -38,8 +38,12 @@
 // result.go), the authority Scope (scope.go). Not here: commit
 // verification itself (consensus.VerifyCommit, SPEC §5.8, called with a
 // Scope built from the parent state), DKG cryptography
-// (consensus/frostx/dkg.ValidateRotation), FlowCharge and DevicePeer
-// registers (journal), ceremonies and the tree service.
+// (consensus/frostx/dkg.ValidateRotation), the FlowCharge and DevicePeer
+// register rules (journal.ReduceAuthorityRegisters, which Reduce calls
+// with the tip's leaves and MaxDevices slots; Result exposes them as a
+// journal.AuthorityView), ceremonies and the tree service. Fixtures with
+// real DKGs and sealed AuthoritySecrets for other packages' tests live in
+// journal/tree/treetest.
 //
 // # Concurrency
 //
@@ -78,6 +82,12 @@
 //     §16.11, TestAlteredSignatureInert §16.32). Because rid binds the
 //     post-state Root, all valid commits of one (cid, prestate) share one
 //     rid, so the §3 "conflicted" case cannot arise for tree commits.
+//   - Result.Registers hold the DevicePeer and FlowCharge registers of
+//     the tip's leaves signed by their own DeviceKey (FlowCharge slot <
+//     MaxDevices); a non-leaf's, a mis-signed one and a removed device's
+//     are inert; the whole Result is byte-identical over shuffles and
+//     duplicates (registers_test.go TestRegistersAtLeaves,
+//     TestRegistersOfRemovedLeafInert, TestRegistersOrderIndependent).
 //   - valid(c, S) is evaluated once per (EntryID, parent Root) per Reducer;
 //     a re-reduction after one new commit evaluates once and is
 //     byte-identical to a from-scratch reduction (reduce.go validAt;

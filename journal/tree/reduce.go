@@ -75,8 +75,10 @@ func (r *Reducer) Evaluations() uint64 {
 // Reduce is the pure reduction of authority namespace ns's entry set
 // (any order, duplicates allowed; entries of another namespace fail with
 // journal.ErrNamespaceMismatch). Only Genesis and Commit entries are
-// read. Without a valid Genesis the Result has no State and every commit
-// is Superseded (or Malformed).
+// read for the tree; DevicePeer and FlowCharge entries become
+// Result.Registers, validated at the tip's leaves. Without a valid Genesis
+// the Result has no State, every commit is Superseded (or Malformed) and
+// every register is inert.
 func (r *Reducer) Reduce(ns journal.Namespace, entries []journal.Entry) (*Result, error) {
 	if ns.Kind != journal.KindAuthority {
 		return nil, fmt.Errorf("%w: tree reduces authority namespaces only", journal.ErrNamespaceMismatch)
@@ -94,6 +96,11 @@ func (r *Reducer) Reduce(ns journal.Namespace, entries []journal.Entry) (*Result
 		w.run()
 	}
 	w.report()
+	var devs []journal.AuthorityDevice
+	if w.res.State != nil {
+		devs = devicesOf(w.res.State)
+	}
+	w.res.Registers = journal.ReduceAuthorityRegisters(devs, MaxDevices, sorted)
 	return w.res, nil
 }
 

@@ -60,6 +60,42 @@ type Result struct {
 	Applied []journal.EntryID
 	// Commits reports every Commit entry, ascending EntryID.
 	Commits []CommitReport
+	// Registers are the DevicePeer and FlowCharge registers valid at
+	// State's leaves (journal.ReduceAuthorityRegisters with MaxDevices
+	// slots): those of removed devices are inert. Without a Genesis every
+	// register entry is inert.
+	Registers journal.AuthorityRegisters
+}
+
+var _ journal.AuthorityView = (*Result)(nil)
+
+// Devices implements journal.AuthorityView: State's leaves by LeafId.
+func (r *Result) Devices() []journal.AuthorityDevice {
+	if r.State == nil {
+		return nil
+	}
+	return devicesOf(r.State)
+}
+
+func devicesOf(s *TreeState) []journal.AuthorityDevice {
+	out := make([]journal.AuthorityDevice, 0, len(s.Leaves))
+	for _, l := range s.Leaves {
+		if l.Role == RoleDevice {
+			out = append(out, journal.AuthorityDevice{Leaf: uint32(l.ID), Device: l.Device, DeviceKey: l.DeviceKey, DHKey: l.DHKey})
+		}
+	}
+	return out
+}
+
+// DevicePeers implements journal.AuthorityView.
+func (r *Result) DevicePeers() []journal.Peer { return r.Registers.Peers }
+
+// FlowCharges implements journal.AuthorityView.
+func (r *Result) FlowCharges() []journal.FlowSpent { return r.Registers.FlowSpent }
+
+// Spent is the reduced spend of budget key (ctx, dst, epoch, slot).
+func (r *Result) Spent(ctx, dst [16]byte, epoch uint64, slot uint16) uint64 {
+	return journal.Spent(r.Registers.FlowSpent, ctx, dst, epoch, slot)
 }
 
 // HasGenesis reports whether a valid Genesis founded the tree.
@@ -111,6 +147,7 @@ func (r *Result) Canonical() []byte {
 	for _, c := range r.Commits {
 		e.Raw(c.Entry[:]).Raw(c.CID[:]).Raw(c.OpHash[:]).U64(c.ParentEpoch).U8(uint8(c.Status))
 	}
+	r.Registers.Encode(&e)
 	return e.Bytes()
 }
 
