@@ -47,6 +47,15 @@ type Syncer interface {
 	Pull(ctx context.Context, ns journal.Namespace, from peer.ID) error
 }
 
+// Truster is an optional Syncer extension: a joiner has no reduced
+// Genesis yet, so anti-entropy has no member to sync with until it
+// trusts the inviter's device (SPEC §4.1 step 2: the joiner trusts
+// InviterDeviceKey until it has synced and reduced the journal). Join
+// calls Trust before pulling when the Syncer implements it.
+type Truster interface {
+	Trust(ctx context.Context, ns journal.Namespace, device journal.DeviceID, deviceKey [32]byte, p peer.ID) error
+}
+
 // Peers maps DeviceIds to peers (DevicePeer facts and candidates); the
 // node provides it, tests use a map. Safe for concurrent use.
 type Peers interface {

@@ -43,9 +43,24 @@ type fakeSync struct {
 	me      *dev
 	mu      sync.Mutex
 	secrets map[journal.Namespace][][]byte
+	trusted map[journal.Namespace]peer.ID
 }
 
-var errUnreachable = errors.New("fake sync: unreachable")
+var (
+	errUnreachable = errors.New("fake sync: unreachable")
+	errNoMember    = errors.New("fake sync: no member peer (untrusted, nothing reduced)")
+)
+
+// Trust records the joiner's trust in its inviter (treesvc.Truster).
+func (f *fakeSync) Trust(_ context.Context, ns journal.Namespace, _ journal.DeviceID, _ [32]byte, p peer.ID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.trusted == nil {
+		f.trusted = map[journal.Namespace]peer.ID{}
+	}
+	f.trusted[ns] = p
+	return nil
+}
 
 func (f *fakeSync) SetSecrets(_ context.Context, ns journal.Namespace, s [][]byte) error {
 	f.mu.Lock()
@@ -58,6 +73,18 @@ func (f *fakeSync) Pull(ctx context.Context, ns journal.Namespace, from peer.ID)
 	src := f.c.byPeer(from)
 	if src == nil || f.c.isDown(from) || f.c.isDown(f.me.peer) {
 		return errUnreachable
+	}
+	// Like journal/sync: with nothing reduced yet, only a trusted
+	// inviter is a peer to sync with.
+	mine, err := f.me.j.Store().Entries(ctx, ns)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	trusted := f.trusted[ns] == from
+	f.mu.Unlock()
+	if len(mine) == 0 && !trusted {
+		return errNoMember
 	}
 	ents, err := src.j.Store().Entries(ctx, ns)
 	if err != nil {

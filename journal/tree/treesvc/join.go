@@ -47,6 +47,11 @@ func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.C
 		a.joining = nil
 		s.mu.Unlock()
 	}()
+	if tr, ok := s.cfg.Syncer.(Truster); ok {
+		if err := tr.Trust(ctx, ns, tree.DeviceIDOf(t.InviterKey), t.InviterKey, t.Inviter); err != nil {
+			return Report{}, fmt.Errorf("treesvc: trust inviter: %w", err)
+		}
+	}
 	sealed, err := request(ctx)
 	if err != nil {
 		return Report{}, fmt.Errorf("treesvc: join request: %w", err)
