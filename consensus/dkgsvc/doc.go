@@ -18,6 +18,8 @@
 //	st := <-svc.Starts(); sess, _ := st.Session(ns); res, err := svc.Run(ctx, sess, peers, self, deviceKey)
 //	// later, after a restart:
 //	sh, _ := dkgsvc.LoadShare(ctx, d, nsID, keyEpoch, deviceKey.Seed()); signer, _ := sh.Signer()
+//	// a caller keeping one share per DKG of a key epoch (journal/tree/treesvc):
+//	_ = dkgsvc.StoreShareAt(ctx, d, key, sh, deviceKey.Seed()); sh, _ = dkgsvc.LoadShareAt(ctx, d, key, deviceKey.Seed())
 //
 // Run feeds one dkg.Participant on the caller's goroutine (its owner);
 // stream handlers decode frames and hand them over on a channel; one

@@ -146,3 +146,51 @@ func LoadShare(ctx context.Context, d ds.Read, ns journal.Namespace, keyEpoch ui
 	}
 	return s, nil
 }
+
+// StoreShareAt seals sh.KeyShare under the device seed and writes its
+// record at key in one batch. With LoadShareAt it lets a caller keep a
+// share per DKG (e.g. under ShareKey(ns, k).ChildString(groupKey)) when
+// several DKGs of one key epoch may run and only one key is applied
+// (journal/tree/treesvc). Additive: Run still writes ShareKey.
+func StoreShareAt(ctx context.Context, d ds.Batching, key ds.Key, sh Share, deviceSeed []byte) error {
+	sealer, err := frostx.NewShareSealer(deviceSeed)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	sealed, err := sealer.Seal(sh.KeyShare)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	b, err := d.Batch(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if err := b.Put(ctx, key, encodeRecord(sh.Threshold, sh.GroupKey, sh.VerShares, sealed)); err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if err := b.Commit(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return nil
+}
+
+// LoadShareAt is LoadShare for a record at key (written by StoreShareAt
+// or Run).
+func LoadShareAt(ctx context.Context, d ds.Read, key ds.Key, deviceSeed []byte) (Share, error) {
+	b, err := d.Get(ctx, key)
+	if err != nil {
+		return Share{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	s, sealed, err := decodeRecord(b)
+	if err != nil {
+		return Share{}, err
+	}
+	sealer, err := frostx.NewShareSealer(deviceSeed)
+	if err != nil {
+		return Share{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if s.KeyShare, err = sealer.Open(sealed); err != nil {
+		return Share{}, err
+	}
+	return s, nil
+}

@@ -241,6 +241,9 @@
 //     a receipt or token are refused, and I refuses a HelloAck from
 //     another device than its peer's — TestAuthorityFramesCarryNoReceipt,
 //     FuzzGuardAdmit (authority sessions when credit's top bit is set).
+//   - I checks every entry of R's Facts against its Want before ingress:
+//     an unrequested entry resets the session and nothing of its frame is
+//     stored — unwanted_test.go TestUnwantedFactsNotStored.
 //   - Close waits for the run goroutine and every session (synctest
 //     fails any test that leaks one — all service tests).
 package sync

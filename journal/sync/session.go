@@ -235,22 +235,36 @@ func (c *conn) initiate(in *Initiator) error {
 	}
 }
 
-// initiatorFacts ingests R's Facts and checks each was wanted.
+// initiatorFacts checks that every entry of R's Facts was wanted, then
+// ingests them: an unwanted entry resets the session before anything of
+// its frame is stored. Undecodable bytes are left to ingress (refused).
 func (c *conn) initiatorFacts(in *Initiator, f Frame) error {
 	facts, ok := f.(Facts)
 	if !ok {
 		return nil
 	}
-	entries, err := c.ingest(facts)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !in.Wanted(e.ID) {
-			return fmt.Errorf("%w: %v", ErrUnwanted, e.ID)
+	for _, raw := range facts.Entries {
+		id, ok := entryIDOf(raw)
+		if ok && !in.Wanted(id) {
+			return fmt.Errorf("%w: %v", ErrUnwanted, id)
 		}
 	}
-	return nil
+	_, err := c.ingest(facts)
+	return err
+}
+
+// entryIDOf recomputes the EntryID of raw canonical fact bytes without
+// verifying signatures (ingress does that next); false if undecodable.
+func entryIDOf(raw []byte) (journal.EntryID, bool) {
+	f, err := journal.DecodeFact(raw)
+	if err != nil {
+		return journal.EntryID{}, false
+	}
+	e, err := journal.NewEntry(f)
+	if err != nil {
+		return journal.EntryID{}, false
+	}
+	return e.ID, true
 }
 
 // runResponder serves one inbound stream. rs admits the session once

@@ -169,9 +169,11 @@ func (s *Service) follow(d *dkgsvc.Service, st dkgsvc.Start) {
 	go func() {
 		defer s.wg.Done()
 		t0 := time.Now()
-		_, err := d.Run(s.ctx, sess, peers, self, s.cfg.Device.Key)
+		res, err := d.Run(s.ctx, sess, peers, self, s.cfg.Device.Key)
 		if err != nil {
 			s.log.Info("DKG failed", "authority", a.aid.String(), "err", err)
+		} else {
+			s.keepShare(s.ctx, a.ns, sess.Threshold, st.KeyEpoch, res)
 		}
 		if jn != nil {
 			jn.put(dkgOutcome{keyEpoch: st.KeyEpoch, took: time.Since(t0), err: err})
@@ -250,6 +252,7 @@ func (s *Service) runDKG(ctx context.Context, a *auth, st *tree.TreeState, leave
 		}
 		return err
 	}
+	s.keepShare(ctx, a.ns, m, st.KeyEpoch+1, res)
 	k.GroupKey, k.VerShares = res.GroupKey, res.VerShares
 	k.Round1, k.DKGTranscriptHash, k.Confirms = res.Round1, res.TranscriptHash, res.Confirms
 	return nil

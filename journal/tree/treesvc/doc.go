@@ -62,12 +62,23 @@
 //     Settle is not re-proposed (the caller sees the Report of an op that
 //     later reads Superseded on a re-reduction).
 //   - A member follows a DKGStart only if it is listed with its DeviceKey
-//     and DHKey, the proposer's key is a current leaf (or, while Join runs,
-//     the Ticket's InviterKey), (ParentEpoch, ParentRoot) is its current
+//     and DHKey, the proposer's key is a current leaf (or, while Join runs
+//     and this device is not yet a leaf, the Ticket's InviterKey — a
+//     non-member cannot sync, so a re-joining device with a stale journal
+//     could not check the parent), (ParentEpoch, ParentRoot) is its current
 //     state — after one catch-up Pull from the proposer if not — and
 //     KeyEpoch = S.KeyEpoch+1.
-//   - A driver runs iff this device is a leaf and M ≥ 2; keys come from
-//     dkgsvc.LoadShare for the state's KeyEpoch (no Signer is persisted).
+//   - Every DKG this device finishes is also kept at ShareKey(ns, k)/<hex
+//     GroupKey> (shares.go): concurrent ops at one parent run one DKG each
+//     for the same key epoch and dkgsvc's ShareKey(ns, k) holds whichever
+//     finished last; the driver's keys are the share of the *applied*
+//     GroupKey (restored to ShareKey if needed), and they are reloaded
+//     whenever the applied GroupKey changes, not only the key epoch.
+//   - A driver runs iff this device is a leaf, M ≥ 2 and it holds a share
+//     of the applied key; keys come from dkgsvc.LoadShare for the state's
+//     KeyEpoch (no Signer is persisted). Without that share (a crash
+//     between its DKG confirms and the share's write) the device follows
+//     the state driverless and takes part in the next DKG.
 //     Without a fallback topic the driver is kept and SetScope'd across
 //     commits and key changes; with one it is rebuilt when the key epoch
 //     changes (the fallback key is HKDF(AuthoritySecret_k)), which may cut
@@ -93,10 +104,25 @@
 //     commits once the member is back: TestOfflineRetryWaits.
 //   - Two proposals at one root: the max-OpHash one applies everywhere,
 //     the other proposer re-proposes once on the new root and both
-//     succeed: concurrent_test.go TestConcurrentProposals (3 seeds).
+//     succeed: concurrent_test.go TestConcurrentProposals (3 seeds); with
+//     NewKey on both (two DKGs for one key epoch) likewise, every member
+//     loads its share of each applied key and holds (and handed the
+//     Syncer) the applied ops' AuthoritySecrets:
+//     concurrent_key_test.go TestConcurrentKeyRotations (4 seeds).
+//   - The Syncer gets the secrets list again whenever it changes, also
+//     when a key epoch's secret is replaced at equal count:
+//     secrets_test.go TestExportReplacedSecret.
+//   - A joiner trusts the InviterKey only for the authority it joins and
+//     only while Join runs: trust_test.go TestJoinerTrustScoped.
+//   - AddLeaf refuses (ErrBadChange, no DKG) a candidate DeviceKey that is
+//     not an Ed25519 point or has small order, and a low-order DHKey:
+//     candidate_test.go TestAddLeafRejectsWeakKeys.
 //   - A restarted Service on the same stores resumes the same state and
 //     secrets and takes part in the next consensus and DKG:
 //     restart_test.go TestRestartResumes.
+//   - A device whose share of the applied key is lost still Starts,
+//     follows the state, gets a share from the next NewKey DKG and then
+//     signs: lostshare_test.go TestRestartWithoutShare.
 //   - Invalid changes are ErrBadChange with nothing committed; unknown
 //     authorities, removed devices, refused DKGStarts (outsider, stale
 //     parent, wrong key epoch) and calls after Close get their typed

@@ -96,6 +96,13 @@ func (f *fakeSync) Pull(ctx context.Context, ns journal.Namespace, from peer.ID)
 	return f.me.j.Put(ctx, ns, ents...)
 }
 
+// exported is the last secrets list SetSecrets was given for ns.
+func (f *fakeSync) exported(ns journal.Namespace) [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.secrets[ns]
+}
+
 func (f *fakeSync) count(ns journal.Namespace) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -1,13 +1,17 @@
 package treesvc
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"filippo.io/edwards25519"
 
 	"github.com/aura-p2p/aura-p2p/consensus"
 	"github.com/aura-p2p/aura-p2p/consensus/driver"
@@ -225,6 +229,9 @@ func buildOp(st *tree.TreeState, c Change) (*tree.TreeOp, []tree.Leaf, tree.Poli
 		if c.Add == nil {
 			return nil, nil, tree.Policy{}, fmt.Errorf("%w: AddLeaf without candidate", ErrBadChange)
 		}
+		if err := checkCandidate(c.Add); err != nil {
+			return nil, nil, tree.Policy{}, err
+		}
 		op.Add = &tree.Leaf{ID: tree.LeafID(st.NextLeafId), Device: tree.DeviceIDOf(c.Add.DeviceKey),
 			Role: tree.RoleDevice, DeviceKey: c.Add.DeviceKey, DHKey: c.Add.DHKey}
 		n++
@@ -252,6 +259,39 @@ func buildOp(st *tree.TreeState, c Change) (*tree.TreeOp, []tree.Leaf, tree.Poli
 	}
 	return op, leaves, pol, nil
 }
+
+// checkCandidate refuses joiner-controlled keys that would stall or
+// weaken the ceremony: a DeviceKey that is not an Ed25519 point (its DKG
+// messages never verify: the DKG would time out) or is of small order
+// (anyone can forge its signatures), and a low-order X25519 DHKey (no
+// secret can be sealed to it).
+func checkCandidate(c *Candidate) error {
+	p, err := new(edwards25519.Point).SetBytes(c.DeviceKey[:])
+	if err != nil {
+		return fmt.Errorf("%w: candidate DeviceKey is not an Ed25519 point", ErrBadChange)
+	}
+	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+		return fmt.Errorf("%w: candidate DeviceKey has small order", ErrBadChange)
+	}
+	pub, err := ecdh.X25519().NewPublicKey(c.DHKey[:])
+	if err == nil {
+		_, err = probeKey.ECDH(pub)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: candidate DHKey is a low-order X25519 key", ErrBadChange)
+	}
+	return nil
+}
+
+// probeKey detects low-order X25519 public keys (ECDH yields the
+// all-zero secret, which crypto/ecdh refuses, for every private key).
+var probeKey = func() *ecdh.PrivateKey {
+	k, err := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{0x42}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // policyFor is the policy of an Add/Remove leaving n leaves: threshold if
 // given, else M kept where valid (N = 1 ⇒ {1,1}; M = 1 ⇒ 2; M > N ⇒ N).

@@ -3,14 +3,13 @@ package treesvc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aura-p2p/aura-p2p/consensus"
-	"github.com/aura-p2p/aura-p2p/consensus/dkgsvc"
 	"github.com/aura-p2p/aura-p2p/consensus/driver"
+	"github.com/aura-p2p/aura-p2p/internal/canon"
 	"github.com/aura-p2p/aura-p2p/internal/seal"
 	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/journal/tree"
@@ -120,23 +119,32 @@ func sealedFor(e *journal.Entry, me [32]byte, leaf tree.LeafID, haveLeaf bool) (
 }
 
 // exportSecrets hands every known secret (oldest epoch first) to the
-// Syncer when the set grew.
+// Syncer when the list changed: grew, or a key epoch's secret was
+// replaced (the chain walk switched to another op of the same key epoch).
+// refreshMu held.
 func (s *Service) exportSecrets(ctx context.Context, a *auth) error {
 	if s.cfg.Syncer == nil {
 		return nil
 	}
 	s.mu.Lock()
-	n := len(a.secrets)
 	all := sortedSecrets(a.secrets)
 	s.mu.Unlock()
-	if n == a.secretsSent {
+	sum := secretsDigest(all)
+	if len(all) == 0 || sum == a.secretsSent {
 		return nil
 	}
 	if err := s.cfg.Syncer.SetSecrets(ctx, a.ns, all); err != nil {
 		return err
 	}
-	a.secretsSent = n
+	a.secretsSent = sum
 	return nil
+}
+
+// secretsDigest identifies an exported secrets list (never logged).
+func secretsDigest(all [][]byte) [32]byte {
+	parts := make([][]byte, len(all))
+	copy(parts, all)
+	return canon.H("aura/treesvc-secrets/v1", parts...)
 }
 
 func sortedSecrets(m map[uint64][]byte) [][]byte {
@@ -163,12 +171,22 @@ func (s *Service) syncDriver(ctx context.Context, a *auth, st *tree.TreeState) e
 		return nil
 	}
 	keys := a.keys
-	newEpoch := a.drv == nil || a.drvEpoch != st.KeyEpoch
+	// Two ops at one parent may both carry key epoch k+1 and the chain
+	// walk can switch from one to the other when a larger OpHash arrives:
+	// the group key, not only the key epoch, selects the share.
+	newEpoch := a.drv == nil || a.drvEpoch != st.KeyEpoch || a.drvKey != st.GroupKey
 	if newEpoch {
-		k, err := s.loadKeys(ctx, a.ns, st.KeyEpoch)
+		k, err := s.loadKeys(ctx, a.ns, st.KeyEpoch, st.GroupKey)
 		if err != nil {
+			// No share of the applied key (a crash between the DKG confirms
+			// and the share's write, or a lost store): the device follows
+			// the state without a driver — it still takes part in DKGs, so
+			// the next NewKey gives it a share — instead of failing every
+			// refresh and Start. Propose then reports ErrBelowThreshold.
 			s.closeDriver(a)
-			return fmt.Errorf("treesvc: share of key epoch %d: %w", st.KeyEpoch, err)
+			s.log.Warn("no share of the applied key: consensus driver stopped", "authority", a.aid.String(),
+				"key_epoch", st.KeyEpoch, "err", err)
+			return nil
 		}
 		keys = k
 	}
@@ -185,13 +203,14 @@ func (s *Service) syncDriver(ctx context.Context, a *auth, st *tree.TreeState) e
 	} else if err := a.drv.SetScope(ctx, sc, keys); err != nil {
 		return err
 	}
-	a.drvRoot, a.drvEpoch, a.keys = st.Root, st.KeyEpoch, keys
+	a.drvRoot, a.drvEpoch, a.drvKey, a.keys = st.Root, st.KeyEpoch, st.GroupKey, keys
 	return nil
 }
 
-// loadKeys opens the share dkgsvc stored for (ns, keyEpoch).
-func (s *Service) loadKeys(ctx context.Context, ns journal.Namespace, keyEpoch uint64) (consensus.Keys, error) {
-	sh, err := dkgsvc.LoadShare(ctx, s.cfg.Datastore, ns, keyEpoch, s.cfg.Device.Key.Seed())
+// loadKeys opens this device's share of the applied key groupKey at
+// (ns, keyEpoch) (shares.go: never another DKG's share of that epoch).
+func (s *Service) loadKeys(ctx context.Context, ns journal.Namespace, keyEpoch uint64, groupKey [32]byte) (consensus.Keys, error) {
+	sh, err := s.loadShare(ctx, ns, keyEpoch, groupKey)
 	if err != nil {
 		return consensus.Keys{}, err
 	}
@@ -243,7 +262,7 @@ func (s *Service) closeDriver(a *auth) {
 		return
 	}
 	_ = a.drv.Close()
-	a.drv, a.drvRoot, a.drvEpoch, a.keys = nil, [32]byte{}, 0, consensus.Keys{}
+	a.drv, a.drvRoot, a.drvEpoch, a.drvKey, a.keys = nil, [32]byte{}, 0, [32]byte{}, consensus.Keys{}
 }
 
 // onOutcome runs on a driver goroutine: note committed instances and

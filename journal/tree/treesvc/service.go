@@ -34,8 +34,9 @@ type auth struct {
 	drv         *driver.Service
 	drvRoot     [32]byte
 	drvEpoch    uint64
+	drvKey      [32]byte // GroupKey of keys
 	keys        consensus.Keys
-	secretsSent int
+	secretsSent [32]byte // secretsDigest of the list last handed to the Syncer
 }
 
 func (a *auth) state() *tree.TreeState {
