@@ -76,6 +76,7 @@ func (c *ChargeSigner) AtSnapshot(ctx context.Context, ns journal.Namespace, now
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.prune(now)
 	recs, err := c.exec.ChargeRecords(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("jstate: charge records: %w", err)
@@ -108,6 +109,25 @@ func (c *ChargeSigner) AtSnapshot(ctx context.Context, ns journal.Namespace, now
 	c.signed += uint64(len(entries))
 	c.m.ChargeRegistersSigned(len(entries))
 	return len(entries), nil
+}
+
+// prune forgets keys last signed at least one interval before now: due
+// treats a missing key exactly like one signed that long ago, so the map
+// holds only keys signed within the last interval (bounded by the keys a
+// device charges per interval, not by every key it ever charged).
+func (c *ChargeSigner) prune(now time.Time) {
+	for k, t := range c.last {
+		if now.Sub(t) >= c.interval {
+			delete(c.last, k)
+		}
+	}
+}
+
+// tracked is how many keys prune has not forgotten yet (tests).
+func (c *ChargeSigner) tracked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.last)
 }
 
 // due: a split budget record ahead of its newest signed entry whose key

@@ -132,6 +132,17 @@ func TestLazyFlowChargeSignatures(t *testing.T) {
 	if fcs := flowCharges(t, a.j, ns); len(fcs) != 1 || fcs[0].Spent != rec {
 		t.Fatalf("authority journal holds %d FlowCharge bodies, want the one join at %d", len(fcs), rec)
 	}
+	// The signer's per-key memory is pruned one interval after the last
+	// signature (it would otherwise grow with every key ever charged).
+	if n := signer.tracked(); n != 1 {
+		t.Fatalf("tracking %d keys right after a signature, want 1", n)
+	}
+	signer.mu.Lock()
+	signer.prune(a.clk.Now().Add(interval)) // what the next snapshot an interval later does first
+	signer.mu.Unlock()
+	if n := signer.tracked(); n != 0 {
+		t.Fatalf("tracking %d keys after an idle interval", n)
+	}
 
 	// The sibling learns the register by sync (simulated: copy entries).
 	sib, err := journal.Open(bg, memDS(), journal.Config{})

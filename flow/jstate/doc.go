@@ -63,7 +63,8 @@
 //     and at most once per SyncInterval; per-device budgets stay local
 //     records; a sibling's reduced FlowSpent equals the record as of the
 //     snapshot after one sync (charges.go; TestLazyFlowChargeSignatures,
-//     SPEC §16.44, 10⁴ sends).
+//     SPEC §16.44, 10⁴ sends). Its per-key memory keeps only keys signed
+//     within the last SyncInterval (prune; same test).
 //   - Slot tables (SPEC §6.2): with Options.Authorities the table is the
 //     reduced tree's leaves, shrinks after RemoveLeaf, denies a removed
 //     device (ErrNotMember) and is re-reduced only when the authority
