@@ -59,6 +59,11 @@
 //	device.invite     DeviceInviteParams {authority_id?, expiry_ms?}  DeviceInviteResult {code, expires_at_ms}
 //	device.join       DeviceJoinParams {code}            DeviceJoinResult {authority_id, device_id}
 //	device.remove     DeviceRemoveParams {authority_id?, device_id}
+//	authority.rotate  AuthorityRotateParams {authority_id?}
+//
+// authority.policy, authority.rotate and device.remove answer a
+// CeremonyResult {authority_id, epoch, key_epoch, root, cid, path, dkg_ms,
+// consensus_ms, total_ms}; device.join adds it as "ceremony".
 //
 // Ids are lowercase hex (AuthorityId and DeviceId: 32 digits, SPEC §2).
 // node.status is built in (NewService); the authority and device methods

@@ -11,6 +11,7 @@ const (
 	MethodDeviceInvite    = "device.invite"
 	MethodDeviceJoin      = "device.join"
 	MethodDeviceRemove    = "device.remove"
+	MethodAuthorityRotate = "authority.rotate"
 )
 
 // Identifiers on the wire are lowercase hex: AuthorityId and DeviceId are
@@ -69,6 +70,38 @@ type DeviceJoinParams struct {
 type DeviceJoinResult struct {
 	AuthorityID string `json:"authority_id"`
 	DeviceID    string `json:"device_id"`
+	// Ceremony is the AddLeaf ceremony that admitted this device, as the
+	// joiner saw it (omitted by daemons that do not report it).
+	Ceremony *CeremonyResult `json:"ceremony,omitempty"`
+}
+
+// AuthorityRotateParams are the params of authority.rotate: a RotateEpoch
+// ceremony with a fresh DKG (new group key and AuthoritySecret, same
+// devices and policy).
+type AuthorityRotateParams struct {
+	AuthorityID string `json:"authority_id,omitempty"`
+}
+
+// CeremonyResult is the result of authority.policy, authority.rotate and
+// device.remove (and DeviceJoinResult.Ceremony): what the committed tree
+// op did and how long its parts took.
+type CeremonyResult struct {
+	AuthorityID string `json:"authority_id"`
+	// Epoch and KeyEpoch are the tree and key epochs after the op.
+	Epoch    uint64 `json:"epoch"`
+	KeyEpoch uint64 `json:"key_epoch"`
+	// Root is the tree root after the op (hex).
+	Root string `json:"root"`
+	// CID is the consensus instance id (hex; zero for the single path).
+	CID string `json:"cid"`
+	// Path is how the op committed: "single" (one device signs, M = 1),
+	// "fast1", "fast2" or "fallback" (SPEC §5).
+	Path string `json:"path"`
+	// DKGMs, ConsensusMs and TotalMs are the DKG, consensus and
+	// end-to-end latencies in milliseconds.
+	DKGMs       float64 `json:"dkg_ms"`
+	ConsensusMs float64 `json:"consensus_ms"`
+	TotalMs     float64 `json:"total_ms"`
 }
 
 // DeviceRemoveParams are the params of device.remove: a RemoveLeaf

@@ -11,6 +11,10 @@
 // Data directory layout (created by Init, mode 0700):
 //
 //	identity.key   libp2p Ed25519 host key, 0600 (p2p.LoadOrCreateIdentity)
+//	device.key     32-byte device seed, 0600 (LoadOrCreateDevice): DeviceKey =
+//	               ed25519.NewKeyFromSeed(seed), DH = X25519 from
+//	               HKDF-SHA256(seed, "aura/device-dh/v1") (SPEC §1); created by
+//	               Init, or by Open for data dirs made before it existed
 //	config.json    FileConfig, 0600, unknown fields rejected
 //	datastore/     go-ds-pebble with pebble.Sync (journal.OpenPebble)
 //
@@ -32,14 +36,23 @@
 // The guarded send path (SPEC §6.4, §15): node is the only holder of both
 // the p2p.Transport (the *p2p.Host) and the datastore. Services get
 // Env.Sender — every write they make is charged before it leaves — and
-// Env.Host, a read-only HostInfo wrapper that cannot open streams or
-// publish and from which no type assertion recovers the Transport. The
+// Env.Host, a HostInfo wrapper that cannot open streams or publish (its
+// only writes are peerstore addresses, AddAddrs) and from which no type
+// assertion recovers the Transport. Env.Device holds the device keys;
+// Env.Sync is the node's sync service when it runs (services join their
+// namespaces there instead of registering a second /aura/sync handler). The
 // authority sync calls Env.Charges.AtSnapshot when it snapshots E.
 //
 // Layering (STYLE.md §1b): cmd/aura-p2p → node → services → flow → journal →
 // p2p. node imports no Prometheus; cmd/aura-p2p binds Metrics.
 //
 // Invariants:
+//   - device.key is created 0600 with 32 bytes, the device is a pure
+//     function of it, Open creates a missing one, and a missing, exposed,
+//     short, long or non-regular file is ErrDeviceKeyMissing /
+//     ErrDeviceKeyPermissions / ErrDeviceKeyCorrupt, never replaced
+//     (device_test.go TestDeviceKeyLifecycle, TestDeviceFromSeed,
+//     TestDeviceKeyRefused).
 //   - Init never overwrites: any existing path is ErrDataDirExists, and a
 //     bad FileConfig creates nothing (node_test.go TestInitRefusesExistingDir,
 //     TestInitBadConfigCreatesNothing); modes are 0700/0600 (TestInitLayout).

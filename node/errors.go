@@ -52,3 +52,14 @@ func (e *ConfigError) Error() string {
 
 // Unwrap exposes both ErrBadConfig and the cause to errors.Is/As.
 func (e *ConfigError) Unwrap() []error { return []error{ErrBadConfig, e.Err} }
+
+// Device key errors (DIR/device.key, SPEC §1): an unreadable, corrupt or
+// exposed key is refused, never replaced.
+var (
+	// ErrDeviceKeyMissing: device.key does not exist.
+	ErrDeviceKeyMissing = errors.New("node: device key missing")
+	// ErrDeviceKeyPermissions: device.key is accessible by group or others.
+	ErrDeviceKeyPermissions = errors.New("node: device key has unsafe permissions")
+	// ErrDeviceKeyCorrupt: device.key is not a regular file of 32 bytes.
+	ErrDeviceKeyCorrupt = errors.New("node: device key corrupt")
+)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/aura-p2p/aura-p2p/p2p"
@@ -23,6 +24,12 @@ type HostInfo interface {
 	Joined(n int) bool
 	// ReportMisbehaviour counts one point against p (SPEC §6.6).
 	ReportMisbehaviour(p peer.ID, protocol, kind string)
+	// AddAddrs records addresses of p in the peerstore (for an hour), so a
+	// later guarded Open can dial it: an invitation's inviter addresses,
+	// a DevicePeer fact's. It opens nothing.
+	AddAddrs(p peer.ID, addrs []ma.Multiaddr)
+	// PeerAddrs are the peerstore's addresses of p.
+	PeerAddrs(p peer.ID) []ma.Multiaddr
 }
 
 // hostInfo hides the *p2p.Host behind HostInfo.
@@ -35,6 +42,15 @@ func (i hostInfo) ConnectedPeers() []peer.ID { return i.h.ConnectedPeers() }
 func (i hostInfo) RoutingTableSize() int     { return i.h.RoutingTableSize() }
 func (i hostInfo) DHTServer() bool           { return i.h.DHTServer() }
 func (i hostInfo) Joined(n int) bool         { return i.h.Joined(n) }
+func (i hostInfo) AddAddrs(p peer.ID, addrs []ma.Multiaddr) {
+	if p == "" || p == i.h.ID() || len(addrs) == 0 {
+		return
+	}
+	i.h.LibP2P().Peerstore().AddAddrs(p, addrs, peerstore.AddressTTL)
+}
+func (i hostInfo) PeerAddrs(p peer.ID) []ma.Multiaddr {
+	return i.h.LibP2P().Peerstore().Addrs(p)
+}
 func (i hostInfo) ReportMisbehaviour(p peer.ID, protocol, kind string) {
 	i.h.ReportMisbehaviour(p, protocol, kind)
 }

@@ -15,7 +15,8 @@ import (
 
 // Init creates a data directory at dir: the directory itself (0700), the
 // host identity (p2p.IdentityFile, 0600), the config file fc
-// (ConfigFileName, 0600) and an empty go-ds-pebble datastore
+// (ConfigFileName, 0600), the device keys (DeviceKeyFile, 0600) and an
+// empty go-ds-pebble datastore
 // (DatastoreDirName). It refuses any existing path with ErrDataDirExists
 // and validates fc before creating anything; on a later failure it removes
 // what it created. It returns the new peer ID.
@@ -63,6 +64,9 @@ func populate(dir string, fc FileConfig) (peer.ID, error) {
 	}
 	id, err := peer.IDFromPrivateKey(key)
 	if err != nil {
+		return "", fmt.Errorf("node: init: %w", err)
+	}
+	if _, err := LoadOrCreateDevice(dir); err != nil {
 		return "", fmt.Errorf("node: init: %w", err)
 	}
 	if err := WriteFileConfig(filepath.Join(dir, ConfigFileName), fc); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aura-p2p/aura-p2p/flow"
 	"github.com/aura-p2p/aura-p2p/flow/jstate"
 	"github.com/aura-p2p/aura-p2p/journal"
+	jsync "github.com/aura-p2p/aura-p2p/journal/sync"
 	"github.com/aura-p2p/aura-p2p/p2p"
 )
 
@@ -114,6 +115,13 @@ type Env struct {
 	Charges *jstate.ChargeSigner
 	// Datastore is the node's one datastore (SPEC §3).
 	Datastore journal.Datastore
+	// Device is this device's long-term keys (DIR/device.key, SPEC §1).
+	Device *Device
+	// Sync is the node's anti-entropy service when it runs (with a
+	// Keyring; started before every ServiceFunc), nil otherwise. A service
+	// syncing namespaces of its own joins them on it instead of starting a
+	// second journal/sync Service (one handler per protocol and host).
+	Sync *jsync.Service
 	// Logger is the node's logger.
 	Logger *slog.Logger
 	// JoinPeers is the N of the node's joined test (Config.JoinPeers).
@@ -130,6 +138,7 @@ type Node struct {
 	p2p   p2p.Config
 	id    peer.ID
 	store journal.Datastore
+	dev   *Device
 	jrnl  *journal.Journal
 	state *jstate.State
 	log   *slog.Logger
@@ -158,11 +167,16 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Data dirs made before device keys existed get one on first open.
+	dev, err := LoadOrCreateDevice(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
 	store, err := journal.OpenPebble(filepath.Join(cfg.DataDir, DatastoreDirName))
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
-	n := &Node{cfg: cfg, p2p: pc, id: info.ID, store: store, log: cfg.Logger}
+	n := &Node{cfg: cfg, p2p: pc, id: info.ID, store: store, dev: dev, log: cfg.Logger}
 	if err := n.openJournal(); err != nil {
 		return nil, errors.Join(err, n.closeStore())
 	}
@@ -205,6 +219,9 @@ func buildP2P(cfg Config, fc FileConfig) (p2p.Config, error) {
 
 // ID is the node's peer ID.
 func (n *Node) ID() peer.ID { return n.id }
+
+// Device is this device's long-term keys (DIR/device.key).
+func (n *Node) Device() *Device { return n.dev }
 
 // P2PConfig is the effective host config (file overlaid on Config.P2P).
 func (n *Node) P2PConfig() p2p.Config { return n.p2p }
@@ -266,7 +283,7 @@ func (n *Node) Start(ctx context.Context) error {
 
 func (n *Node) startServices(ctx context.Context) error {
 	env := Env{Host: hostInfo{n.host}, Sender: n.sender, Journal: n.jrnl, State: n.state, Charges: n.charges,
-		Datastore: n.store, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
+		Datastore: n.store, Device: n.dev, Logger: n.log, JoinPeers: n.cfg.JoinPeers, Started: n.startedAt}
 	funcs := n.cfg.Services
 	if n.syncEnabled() {
 		funcs = append([]ServiceFunc{n.newSyncService}, funcs...)
@@ -278,6 +295,9 @@ func (n *Node) startServices(ctx context.Context) error {
 		}
 		if err := svc.Start(ctx); err != nil {
 			return fmt.Errorf("node: start service %d: %w", i, err)
+		}
+		if ss, ok := svc.(*syncService); ok {
+			env.Sync = ss.svc
 		}
 		n.services = append(n.services, svc)
 		n.cfg.Metrics.ServicesRunning(len(n.services))

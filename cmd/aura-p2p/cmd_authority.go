@@ -17,6 +17,7 @@ func authoritySubs() []subcommand {
 		{"create", "create a one-device authority with this device (genesis)", runAuthorityCreate},
 		{"show", "show an authority's devices, policy and epoch", runAuthorityShow},
 		{"policy", "change the threshold M of an authority (ceremony)", runAuthorityPolicy},
+		{"rotate", "rotate an authority's group key and secret (ceremony)", runAuthorityRotate},
 	}
 }
 
@@ -105,6 +106,24 @@ func runAuthorityPolicy(ctx context.Context, std *stdio, args []string) error {
 		return err
 	}
 	return callAndPrint(ctx, std, &f, control.MethodAuthorityPolicy, p)
+}
+
+func runAuthorityRotate(ctx context.Context, std *stdio, args []string) error {
+	var f ctlFlags
+	var p control.AuthorityRotateParams
+	fs := newFlagSet(std, "authority rotate", "--data DIR [--authority ID]",
+		"Rotate the authority's key epoch: a fresh DKG among the same devices gives a new\n"+
+			"group key and AuthoritySecret (policy unchanged). Every device must be online and\n"+
+			"M must approve. Calls authority.rotate.")
+	f.register(fs, ceremonyTimeout)
+	fs.StringVar(&p.AuthorityID, "authority", "", authorityFlagDoc)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := firstErr(f.check(), checkID("authority", p.AuthorityID, false)); err != nil {
+		return err
+	}
+	return callAndPrint(ctx, std, &f, control.MethodAuthorityRotate, p)
 }
 
 func runDeviceInvite(ctx context.Context, std *stdio, args []string) error {

@@ -22,10 +22,11 @@ const (
 )
 
 // controlService is the daemon's control API (DIR/control.sock). Services
-// that serve control methods add their control.Mount here.
+// that serve control methods pass their control.Mount (the authority
+// service's Mount serves the authority and device methods).
 // m nil: no metrics.
-func controlService(data string, m control.Metrics) node.ServiceFunc {
-	return control.NewService(control.Config{DataDir: data, Metrics: m})
+func controlService(data string, m control.Metrics, mounts ...control.Mount) node.ServiceFunc {
+	return control.NewService(control.Config{DataDir: data, Metrics: m}, mounts...)
 }
 
 // ctlFlags are the flags every control client command takes.

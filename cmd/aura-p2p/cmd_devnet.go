@@ -14,6 +14,7 @@ import (
 type devnetFlags struct {
 	nodes       int
 	timeout     time.Duration
+	dkgTimeout  time.Duration
 	keep        bool
 	quic        bool
 	dir         string
@@ -32,9 +33,14 @@ func runDevnet(ctx context.Context, std *stdio, args []string) error {
 			"          then a table of routing-table size, connections, mesh size and join time\n"+
 			"  gossip  every peer publishes one message on a devnet topic; every peer must receive\n"+
 			"          all of them (p50/p99 latency)\n"+
+			"  journals  the peers' journals of one static context converge by anti-entropy\n"+
+			"  authority  on 4 peers (through their control sockets): create an authority, add\n"+
+			"          3 devices by invitation, remove one, rotate; per ceremony the commit path and\n"+
+			"          DKG/consensus/total latency; every member's (epoch, key epoch, root) must agree\n"+
 			"Exits 0 only if every step passes.")
 	fs.IntVar(&f.nodes, "nodes", devnet.DefaultNodes, "number of peers N (besides the bootstrap node)")
 	fs.DurationVar(&f.timeout, "timeout", devnet.DefaultStepTimeout, "deadline of each step")
+	fs.DurationVar(&f.dkgTimeout, "dkg-timeout", devnet.DefaultDKGTimeout, "DKGTimeout of the authority ceremonies")
 	fs.BoolVar(&f.keep, "keep", false, "keep the data directories (path printed at the end)")
 	fs.BoolVar(&f.quic, "quic", false, "also listen on QUIC-v1 (default TCP only)")
 	fs.StringVar(&f.dir, "dir", "", "parent directory for the data directories (default $TMPDIR)")
@@ -59,7 +65,7 @@ func runDevnet(ctx context.Context, std *stdio, args []string) error {
 		return err
 	}
 	cfg := devnet.Config{
-		Nodes: f.nodes, StepTimeout: f.timeout, Keep: f.keep, QUIC: f.quic, Dir: f.dir,
+		Nodes: f.nodes, StepTimeout: f.timeout, DKGTimeout: f.dkgTimeout, Keep: f.keep, QUIC: f.quic, Dir: f.dir,
 		Out: std.out, Logger: log, P2PMetrics: tel.p2p, // aura_node_* gauges are per node: not shared here
 	}
 	if tel.reg != nil {

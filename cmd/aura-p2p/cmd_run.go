@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/node"
+	"github.com/aura-p2p/aura-p2p/node/authsvc"
 )
 
 type runFlags struct {
@@ -54,8 +56,17 @@ func runNode(ctx context.Context, std *stdio, args []string, boot bool) error {
 	}
 	cfg := node.Config{DataDir: f.data, Bootstrap: boot, Logger: log}
 	tel.applyNode(&cfg)
+	var mounts []control.Mount
+	if !boot {
+		// Peers serve their device's authorities (bootstrap nodes have
+		// none): built after the node's sync service, before control.
+		// Fallback shares go direct (no neighbourhood-topic carriage yet).
+		auth := authsvc.New(tel.authorityConfig())
+		cfg.Services = append(cfg.Services, auth.ServiceFunc())
+		mounts = append(mounts, auth.Mount)
+	}
 	if f.control {
-		cfg.Services = append(cfg.Services, controlService(f.data, tel.controlMetrics()))
+		cfg.Services = append(cfg.Services, controlService(f.data, tel.controlMetrics(), mounts...))
 	}
 	return errors.Join(serve(ctx, std, cfg, tel), tel.Close())
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aura-p2p/aura-p2p/cmd/aura-p2p/internal/promx"
 	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/node"
+	"github.com/aura-p2p/aura-p2p/node/authsvc"
 	"github.com/aura-p2p/aura-p2p/p2p"
 )
 
@@ -100,6 +101,15 @@ func (t *telemetry) applyNode(c *node.Config) {
 	c.StateMetrics = t.svc.FlowState
 	c.Flow.Metrics = t.svc.Flow
 	c.Sync.Service.Metrics = t.svc.Sync
+}
+
+// authorityConfig is the authority service's config with the DKG
+// and authority metrics when metrics are on.
+func (t *telemetry) authorityConfig() authsvc.Config {
+	if t.svc == nil {
+		return authsvc.Config{}
+	}
+	return authsvc.Config{DKGMetrics: t.svc.DKG, Metrics: t.svc.Authority}
 }
 
 // controlMetrics is the control server's Metrics (nil when metrics are off).

@@ -70,9 +70,10 @@ func TestStatusNoDaemon(t *testing.T) {
 }
 
 // TestCLIAgainstDaemon runs `run` in-process, then status (text and JSON)
-// and every authority/device command against it: the daemon serves
-// node.status and answers unknown_method for the rest, which the CLI
-// reports as "does not serve ... yet" with exit 1.
+// and the authority/device commands against it: the daemon serves
+// node.status and, through its authority service, every authority and
+// device method: refusals come back typed (bad request, not a member)
+// with exit 1, and create/show/invite succeed.
 func TestCLIAgainstDaemon(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d")
 	if code, _, errOut := cli(t, initArgs(dir)...); code != exitOK {
@@ -92,21 +93,43 @@ func TestCLIAgainstDaemon(t *testing.T) {
 		t.Fatalf("status --json: exit %d, %v, %q", code, err, out)
 	}
 	id := strings.Repeat("0f", 16)
+	// Before any authority: refusals, each explained on stderr.
 	for _, tc := range []struct {
-		method string
-		args   []string
+		args []string
+		want string
 	}{
-		{control.MethodAuthorityCreate, []string{"authority", "create"}},
-		{control.MethodAuthorityShow, []string{"authority", "show", "--authority", id}},
-		{control.MethodAuthorityPolicy, []string{"authority", "policy", "--threshold", "2"}},
-		{control.MethodDeviceInvite, []string{"device", "invite", "--expiry", "1h"}},
-		{control.MethodDeviceJoin, []string{"device", "join", "--code", "aura-invite-x"}},
-		{control.MethodDeviceRemove, []string{"device", "remove", "--device", id}},
+		{[]string{"authority", "show"}, "the daemon rejected the request"},
+		{[]string{"authority", "show", "--authority", id}, "this device is not a member of that authority"},
+		{[]string{"authority", "policy", "--threshold", "2", "--authority", id}, "this device is not a member"},
+		{[]string{"authority", "rotate", "--authority", id}, "this device is not a member"},
+		{[]string{"device", "invite", "--expiry", "1h", "--authority", id}, "this device is not a member"},
+		{[]string{"device", "join", "--code", "aura-invite-x"}, "the daemon rejected the request"},
+		{[]string{"device", "remove", "--device", id, "--authority", id}, "this device is not a member"},
 	} {
 		code, out, errOut := cli(t, append(tc.args, "--data", dir)...)
-		if code != exitRuntime || out != "" || !strings.Contains(errOut, "this daemon does not serve "+tc.method+" yet") {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q", tc.args, code, out, errOut)
+		if code != exitRuntime || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %q", tc.args, code, out, errOut, tc.want)
 		}
+	}
+	code, out, errOut = cli(t, "authority", "create", "--data", dir)
+	var cr control.AuthorityCreateResult
+	if err := json.Unmarshal([]byte(out), &cr); code != exitOK || err != nil || len(cr.AuthorityID) != 32 || len(cr.DeviceID) != 32 {
+		t.Fatalf("authority create: exit %d, %v, stdout %q, stderr %q", code, err, out, errOut)
+	}
+	code, out, errOut = cli(t, "authority", "show", "--data", dir)
+	if code != exitOK || !strings.Contains(out, cr.AuthorityID) || !strings.Contains(out, cr.DeviceID) {
+		t.Fatalf("authority show: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = cli(t, "device", "invite", "--data", dir, "--expiry", "1h")
+	var inv control.DeviceInviteResult
+	if err := json.Unmarshal([]byte(out), &inv); code != exitOK || err != nil || !strings.HasPrefix(inv.Code, "aura-invite-1:") ||
+		inv.ExpiresAtMs <= time.Now().UnixMilli() {
+		t.Fatalf("device invite: exit %d, %v, stdout %q, stderr %q", code, err, out, errOut)
+	}
+	// The only device cannot be removed (bad request).
+	code, _, errOut = cli(t, "device", "remove", "--data", dir, "--device", cr.DeviceID)
+	if code != exitRuntime || !strings.Contains(errOut, "the daemon rejected the request") {
+		t.Fatalf("remove the last device: exit %d, stderr %q", code, errOut)
 	}
 	stop()
 	if code, _, errOut := cli(t, "status", "--data", dir); code != exitRuntime || !strings.Contains(errOut, "no daemon is running") {

@@ -25,10 +25,13 @@
 //   - /metrics serves libp2p's collectors and Aura's from one registry
 //     (TestRunCancelDrains).
 //   - run/bootstrap serve the control API on DIR/control.sock (package
-//     control; --control=false disables it); status, authority and device
-//     are its clients (cmd_status.go, cmd_authority.go, cmd_control.go). A
-//     method the daemon does not serve yet is "this daemon does not serve
-//     <method> yet" with exit 1; no daemon is "no daemon is running" with
-//     exit 1 (control_test.go TestCLIAgainstDaemon, TestStatusNoDaemon);
+//     control; --control=false disables it); run also runs the device's
+//     authority service (node/authsvc) and mounts its methods; status,
+//     authority and device are its clients (cmd_status.go,
+//     cmd_authority.go, cmd_control.go). Refusals are explained on stderr
+//     with exit 1 (not a member, bad request; a method a daemon does not
+//     serve is "this daemon does not serve <method> yet"); no daemon is
+//     "no daemon is running" with exit 1 (control_test.go
+//     TestCLIAgainstDaemon, TestStatusNoDaemon);
 //     every subcommand prints its --help once (TestHelpOnceEverySubcommand).
 package main

@@ -14,7 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/node"
+	"github.com/aura-p2p/aura-p2p/node/authsvc"
 	"github.com/aura-p2p/aura-p2p/p2p"
 )
 
@@ -23,6 +25,9 @@ const (
 	DefaultNodes         = 10
 	DefaultStepTimeout   = 30 * time.Second
 	DefaultNeighbourhood = "aura-devnet"
+	DefaultDKGTimeout    = 10 * time.Second
+	// maxSocketPath is control's bind(2) bound on the socket path.
+	maxSocketPath = 103
 	// startParallel bounds concurrent node starts and stops.
 	startParallel = 8
 )
@@ -41,6 +46,10 @@ type Config struct {
 	Neighbourhood string
 	// QUIC also listens on QUIC-v1 (TCP only otherwise).
 	QUIC bool
+	// DKGTimeout is each peer's authority-ceremony DKGTimeout (zero:
+	// DefaultDKGTimeout, below the step timeout so an offline device is
+	// reported within the step).
+	DKGTimeout time.Duration
 	// Steps run in order after the nodes start; nil: DefaultSteps().
 	Steps []Step
 	// Out receives progress lines, tables and the summary (nil: discard).
@@ -66,6 +75,9 @@ func (c Config) withDefaults() Config {
 	if c.Steps == nil {
 		c.Steps = DefaultSteps()
 	}
+	if c.DKGTimeout <= 0 {
+		c.DKGTimeout = DefaultDKGTimeout
+	}
 	if c.Out == nil {
 		c.Out = io.Discard
 	}
@@ -89,6 +101,12 @@ type Peer struct {
 	JoinTime time.Duration
 	// Milestones time the parts of joined (set by the join step).
 	Milestones Milestones
+	// Auth is the peer's authority service (nil on the bootstrap node);
+	// Dir is its data directory, whose control.sock the authority step
+	// calls when Control is set.
+	Auth    *authsvc.Authority
+	Dir     string
+	Control bool
 }
 
 // Devnet is a running bootstrap node plus N peers in this process.
@@ -172,11 +190,24 @@ func (d *Devnet) prepare(name string, boot bool, seeds []string) (*Peer, error) 
 	if _, err := node.Init(dir, fc); err != nil {
 		return nil, fmt.Errorf("devnet: %s: %w", name, err)
 	}
-	n, err := node.Open(d.nodeConfig(dir, name, boot))
+	p := &Peer{Name: name, Dir: dir}
+	cfg := d.nodeConfig(dir, name, boot)
+	if !boot {
+		// Every peer runs its device's authority service and, when the
+		// socket path fits bind(2), the control API (as `aura-p2p run`).
+		p.Auth = authsvc.New(authsvc.Config{DKGTimeout: d.cfg.DKGTimeout})
+		cfg.Services = append(cfg.Services, p.Auth.ServiceFunc())
+		if len(control.SocketPath(dir)) <= maxSocketPath {
+			p.Control = true
+			cfg.Services = append(cfg.Services, control.NewService(control.Config{DataDir: dir}, p.Auth.Mount))
+		}
+	}
+	n, err := node.Open(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("devnet: %s: %w", name, err)
 	}
-	return &Peer{Name: name, Node: n}, nil
+	p.Node = n
+	return p, nil
 }
 
 // launch starts a prepared node's host.

@@ -42,7 +42,8 @@ func runDevnet(t *testing.T, n int, timeout time.Duration) {
 		t.Fatalf("Run: %v", err)
 	}
 	for _, want := range []string{"joined " + itoa(n) + "/" + itoa(n), "== step join ok", "== step gossip ok",
-		"gossip: " + itoa(n*(n-1)) + "/" + itoa(n*(n-1)) + " deliveries", "PASS"} {
+		"gossip: " + itoa(n*(n-1)) + "/" + itoa(n*(n-1)) + " deliveries", "== step authority ok",
+		"authority: 4 members agree", "PASS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -71,8 +72,9 @@ func checkGoroutines(t *testing.T, base int) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// TestDevnetJoins is §14's devnet check with N=5: every peer joins and
-// every gossip message reaches every peer.
+// TestDevnetJoins is §14's devnet check with N=5: every peer joins,
+// every gossip message reaches every peer, the journals converge and the
+// authority ceremonies commit with every member agreeing.
 func TestDevnetJoins(t *testing.T) { runDevnet(t, 5, time.Minute) }
 
 // TestDevnet50 is the 2-core scale check behind AURA_LONG=1.

@@ -7,8 +7,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
 	"github.com/aura-p2p/aura-p2p/journal/sync/syncdevnet"
 	"github.com/aura-p2p/aura-p2p/p2p"
+	"github.com/aura-p2p/aura-p2p/protocols"
 )
 
 // journalWrites is how many facts each peer writes in the journals step.
@@ -21,7 +25,7 @@ const journalWrites = 5
 func JournalsStep(ctx context.Context, d *Devnet) error {
 	trs := make([]p2p.Transport, 0, d.N())
 	for _, p := range d.Peers {
-		trs = append(trs, p.Host)
+		trs = append(trs, devnetSync{p.Host})
 	}
 	timeout := 30 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
@@ -48,3 +52,28 @@ func (d *Devnet) printJournals(res syncdevnet.Result) {
 	}
 	w.Flush()
 }
+
+// devnetSyncProto is the protocol the journals step's own sync services
+// speak: the nodes' authority services already serve protocols.Sync on
+// the same hosts, and a second handler would replace theirs (and its
+// Close remove it).
+const devnetSyncProto protocol.ID = "/aura/devnet/sync/1.0.0"
+
+// devnetSync is a host whose protocols.Sync streams are devnetSyncProto
+// streams; everything else (liveness, misbehaviour reports) is the host.
+type devnetSync struct{ *p2p.Host }
+
+func rename(proto protocol.ID) protocol.ID {
+	if proto == protocols.Sync {
+		return devnetSyncProto
+	}
+	return proto
+}
+
+func (t devnetSync) Open(ctx context.Context, p peer.ID, proto protocol.ID) (p2p.Stream, error) {
+	return t.Host.Open(ctx, p, rename(proto))
+}
+
+func (t devnetSync) Handle(proto protocol.ID, h p2p.StreamHandler) { t.Host.Handle(rename(proto), h) }
+
+func (t devnetSync) RemoveHandler(proto protocol.ID) { t.Host.RemoveHandler(rename(proto)) }

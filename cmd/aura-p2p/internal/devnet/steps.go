@@ -20,12 +20,14 @@ type Step struct {
 
 // DefaultSteps are the steps `aura-p2p devnet` runs: every peer joins
 // (SPEC §14), then every peer's gossip message reaches every peer, then
-// the peers' journals of one static context converge by anti-entropy.
+// the peers' journals of one static context converge by anti-entropy,
+// then four peers run authority ceremonies (SPEC §4.1).
 func DefaultSteps() []Step {
 	return []Step{
 		{Name: "join", Run: JoinStep},
 		{Name: "gossip", Run: GossipStep},
 		{Name: "journals", Run: JournalsStep},
+		{Name: "authority", Run: AuthorityStep},
 	}
 }
 

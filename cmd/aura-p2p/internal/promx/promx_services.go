@@ -13,6 +13,7 @@ type Services struct {
 	Consensus *Consensus
 	DKG       *DKG
 	Control   *Control
+	Authority *Authority
 }
 
 // NewServices creates and registers every package's collectors on reg.
@@ -28,6 +29,7 @@ func NewServices(reg prometheus.Registerer) (*Services, error) {
 		func() { s.Consensus, err = NewConsensus(reg) },
 		func() { s.DKG, err = NewDKG(reg) },
 		func() { s.Control, err = NewControl(reg) },
+		func() { s.Authority, err = NewAuthority(reg) },
 	}
 	for _, step := range steps {
 		if step(); err != nil {

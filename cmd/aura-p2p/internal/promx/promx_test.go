@@ -68,6 +68,8 @@ func touchServices(s *Services) {
 	s.DKG.StartRefused()
 	s.DKG.Outcome("ok")
 	s.Control.Call("status", "ok", time.Millisecond)
+	s.Authority.Hints("sent")
+	s.Authority.DevicePeerWritten()
 }
 
 // spec14 are the metric names SPEC §14 lists that this package binds
@@ -110,8 +112,8 @@ func TestNamesAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 47 {
-		t.Fatalf("gathered %d families, want 47", len(mfs))
+	if len(mfs) != 49 {
+		t.Fatalf("gathered %d families, want 49", len(mfs))
 	}
 	forbidden := map[string]bool{"peer": true, "context": true, "authority": true, "ctx": true,
 		"peer_id": true, "context_id": true, "authority_id": true, "device": true}

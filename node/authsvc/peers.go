@@ -1,0 +1,183 @@
+package authsvc
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/node"
+)
+
+// addrSink records dial addresses (node.HostInfo.AddAddrs).
+type addrSink interface {
+	AddAddrs(p peer.ID, addrs []ma.Multiaddr)
+}
+
+// peerBook resolves DeviceId → peer.ID for the tree service (SPEC §3
+// DevicePeer: "Authority-scope sends ... resolve DeviceId ↔ peer.ID only
+// through DevicePeer facts"), plus the devices the journal cannot know
+// yet: a joiner (its verified JoinRequest, until its own DevicePeer fact
+// arrives) and, on a joiner, its inviter (the invitation). It re-reads
+// the DevicePeer registers of an authority namespace only when the
+// namespace's journal version changed. Safe for concurrent use.
+type peerBook struct {
+	j     *journal.Journal
+	sink  addrSink
+	self  journal.DeviceID
+	selfP peer.ID
+
+	mu    sync.Mutex
+	extra map[journal.DeviceID]peer.ID
+	hints map[journal.DeviceID]peer.ID
+	byNS  map[journal.Namespace]nsPeers
+}
+
+type nsPeers struct {
+	version uint64
+	peers   map[journal.DeviceID]devicePeer
+}
+
+type devicePeer struct {
+	peer  peer.ID
+	addrs []ma.Multiaddr
+	seq   uint64
+}
+
+func newPeerBook(j *journal.Journal, sink addrSink, self journal.DeviceID, selfP peer.ID) *peerBook {
+	return &peerBook{j: j, sink: sink, self: self, selfP: selfP, extra: map[journal.DeviceID]peer.ID{},
+		hints: map[journal.DeviceID]peer.ID{}, byNS: map[journal.Namespace]nsPeers{}}
+}
+
+// PeerOf implements treesvc.Peers: this device, else the device's own
+// DevicePeer fact, else a learned mapping (a joiner's verified request,
+// an inviter's invitation), else an inviter's hint.
+func (b *peerBook) PeerOf(d journal.DeviceID) (peer.ID, bool) {
+	if d == b.self {
+		return b.selfP, true
+	}
+	if p, ok := b.factPeer(d); ok {
+		return p, true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p, ok := b.extra[d]; ok {
+		return p, true
+	}
+	p, ok := b.hints[d]
+	return p, ok
+}
+
+// factPeer resolves d through DevicePeer facts only.
+func (b *peerBook) factPeer(d journal.DeviceID) (peer.ID, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refreshLocked()
+	var best devicePeer
+	found := false
+	for _, np := range b.byNS {
+		if dp, ok := np.peers[d]; ok && (!found || dp.seq > best.seq) {
+			best, found = dp, true
+		}
+	}
+	return best.peer, found
+}
+
+// hint records d → p from an inviter's hint (below facts and learned).
+func (b *peerBook) hint(d journal.DeviceID, p peer.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hints[d] = p
+}
+
+// learn records d → p outside the journal (a joiner or an inviter).
+func (b *peerBook) learn(d journal.DeviceID, p peer.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.extra[d] = p
+}
+
+// forget drops a learned mapping once the journal has the device's own
+// fact (or the join failed).
+func (b *peerBook) forget(d journal.DeviceID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.extra, d)
+}
+
+// refreshLocked re-reads the DevicePeer registers of every authority
+// namespace whose version changed and hands their addresses to the sink.
+func (b *peerBook) refreshLocked() {
+	for _, ns := range b.j.Members() {
+		if ns.Kind != journal.KindAuthority {
+			continue
+		}
+		v := b.j.Version(ns)
+		if cur, ok := b.byNS[ns]; ok && cur.version == v {
+			continue
+		}
+		peers := readDevicePeers(b.j, ns)
+		b.byNS[ns] = nsPeers{version: v, peers: peers}
+		for d, dp := range peers {
+			if d != b.self && b.sink != nil {
+				b.sink.AddAddrs(dp.peer, dp.addrs)
+			}
+		}
+	}
+}
+
+// readDevicePeers returns, per DeviceId, the DevicePeer register with
+// the largest Seq whose SignerKey is the device's own key (DeviceId =
+// Trunc16(H(DeviceKey)) is self-certifying and ingress verified Sig, so
+// only the device itself can map its id). Whether the device is a
+// current leaf is not checked here: the tree service asks only for
+// leaves and candidates.
+func readDevicePeers(j *journal.Journal, ns journal.Namespace) map[journal.DeviceID]devicePeer {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out := map[journal.DeviceID]devicePeer{}
+	entries, err := j.Store().Entries(ctx, ns)
+	if err != nil {
+		return out
+	}
+	for _, e := range entries {
+		b, ok := e.Body.(*journal.DevicePeer)
+		if !ok || journal.DeviceIDOf(b.SignerKey) != journal.DeviceID(b.Author) {
+			continue
+		}
+		p, err := peer.IDFromBytes(b.PeerID)
+		if err != nil {
+			continue
+		}
+		d := journal.DeviceID(b.Author)
+		if cur, ok := out[d]; ok && cur.seq >= b.Seq {
+			continue
+		}
+		out[d] = devicePeer{peer: p, addrs: parseAddrs(b.Addrs), seq: b.Seq}
+	}
+	return out
+}
+
+func parseAddrs(raw [][]byte) []ma.Multiaddr {
+	var out []ma.Multiaddr
+	for _, r := range raw {
+		if a, err := ma.NewMultiaddrBytes(r); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// devicePeerFact is this device's DevicePeer fact for ns (SPEC §3: A:
+// Author = DeviceId, signed with the DeviceKey), Seq = Unix ms so a
+// restart's fact beats the previous one.
+func devicePeerFact(ns journal.Namespace, dev *node.Device, self peer.ID, addrs []ma.Multiaddr, now time.Time) []byte {
+	body := &journal.DevicePeer{PeerID: []byte(self), Seq: uint64(now.UnixMilli())}
+	for _, a := range addrs {
+		body.Addrs = append(body.Addrs, a.Bytes())
+	}
+	return journal.SignBody(ns, body, dev.ID, dev.Key).Canonical()
+}

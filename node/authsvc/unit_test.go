@@ -1,0 +1,204 @@
+package authsvc
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	ds "github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/aura-p2p/aura-p2p/consensus/frostx/dkg"
+	"github.com/aura-p2p/aura-p2p/control"
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/journal/tree/invite"
+	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
+	"github.com/aura-p2p/aura-p2p/node"
+)
+
+func testPeer(t testing.TB, seed byte) peer.ID {
+	t.Helper()
+	k, err := crypto.UnmarshalEd25519PrivateKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := peer.IDFromPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func testDevice(t testing.TB, seed byte) *node.Device {
+	t.Helper()
+	d, err := node.DeviceFromSeed(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestHintsRoundTrip: EncodeHints/DecodeHints round-trip; truncations,
+// trailing bytes, bad versions and oversize counts are ErrBadHint.
+func TestHintsRoundTrip(t *testing.T) {
+	aid := journal.AuthorityID{1, 2, 3}
+	a1 := ma.StringCast("/ip4/127.0.0.1/tcp/4001")
+	hs := []Hint{
+		{Device: journal.DeviceID{9}, Peer: testPeer(t, 1), Addrs: []ma.Multiaddr{a1}},
+		{Device: journal.DeviceID{8}, Peer: testPeer(t, 2)},
+	}
+	b, err := EncodeHints(aid, hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotA, got, err := DecodeHints(b)
+	if err != nil || gotA != aid || len(got) != 2 || got[0].Peer != hs[0].Peer || got[1].Device != hs[1].Device ||
+		len(got[0].Addrs) != 1 || !got[0].Addrs[0].Equal(a1) || len(got[1].Addrs) != 0 {
+		t.Fatalf("round trip: %v %v %+v", err, gotA, got)
+	}
+	for i := range len(b) {
+		if _, _, err := DecodeHints(b[:i]); !errors.Is(err, ErrBadHint) {
+			t.Fatalf("truncated to %d: %v", i, err)
+		}
+	}
+	for name, bad := range map[string][]byte{
+		"trailing": append(bytes.Clone(b), 0),
+		"version":  append([]byte{2}, b[1:]...),
+		"count":    append(append([]byte{1}, aid[:]...), maxHints+1),
+	} {
+		if _, _, err := DecodeHints(bad); !errors.Is(err, ErrBadHint) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := EncodeHints(aid, make([]Hint, maxHints+1)); !errors.Is(err, ErrBadHint) {
+		t.Fatalf("too many hints: %v", err)
+	}
+}
+
+// FuzzDecodeHints: arbitrary bytes never panic; whatever decodes
+// re-encodes to the same bytes (one canonical form).
+func FuzzDecodeHints(f *testing.F) {
+	b, _ := EncodeHints(journal.AuthorityID{1}, []Hint{{Device: journal.DeviceID{2}, Peer: testPeer(f, 3),
+		Addrs: []ma.Multiaddr{ma.StringCast("/ip4/10.0.0.1/udp/1/quic-v1")}}})
+	f.Add(b)
+	f.Add([]byte{1})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		aid, hs, err := DecodeHints(in)
+		if err != nil {
+			if !errors.Is(err, ErrBadHint) {
+				t.Fatalf("error %v is not ErrBadHint", err)
+			}
+			return
+		}
+		out, err := EncodeHints(aid, hs)
+		if err != nil || !bytes.Equal(out, in) {
+			t.Fatalf("re-encode: %v\n in %x\nout %x", err, in, out)
+		}
+	})
+}
+
+// TestWireErr: every service refusal reaches the control sentinel the
+// CLI explains; the original stays matchable; other errors stay internal.
+func TestWireErr(t *testing.T) {
+	off := &treesvc.OfflineError{Devices: []journal.DeviceID{{7}}, Cause: dkg.ErrDKGTimeout}
+	cases := []struct {
+		err, want error
+	}{
+		{treesvc.ErrNotMember, control.ErrNotMember},
+		{fmt.Errorf("x: %w", treesvc.ErrUnknownAuthority), control.ErrNotMember},
+		{treesvc.ErrBelowThreshold, control.ErrBelowThreshold},
+		{off, control.ErrDeviceOffline},
+		{fmt.Errorf("join DKG: %w", dkg.ErrDKGTimeout), control.ErrDeviceOffline},
+		{treesvc.ErrBadChange, control.ErrBadRequest},
+		{invite.ErrBadCode, control.ErrBadRequest},
+		{invite.ErrExpired, control.ErrBadRequest},
+		{ErrNoAuthority, control.ErrBadRequest},
+		{ErrAmbiguous, control.ErrBadRequest},
+		{ErrBadID, control.ErrBadRequest},
+	}
+	for _, c := range cases {
+		got := wireErr(c.err)
+		if !errors.Is(got, c.want) || !errors.Is(got, c.err) {
+			t.Errorf("wireErr(%v) = %v, want %v wrapping it", c.err, got, c.want)
+		}
+	}
+	other := errors.New("disk on fire")
+	if got := wireErr(other); got != other {
+		t.Errorf("wireErr(other) = %v", got)
+	}
+	if wireErr(nil) != nil {
+		t.Error("wireErr(nil) != nil")
+	}
+	if !bytes.Contains([]byte(wireErr(off).Error()), []byte(journal.DeviceID{7}.String())) {
+		t.Errorf("offline message %q does not name the device", wireErr(off))
+	}
+}
+
+type sinkRec struct{ got map[peer.ID][]ma.Multiaddr }
+
+func (s *sinkRec) AddAddrs(p peer.ID, addrs []ma.Multiaddr) { s.got[p] = addrs }
+
+// TestPeerBook: DevicePeer facts resolve a device only if signed by the
+// device's own key, the largest Seq wins, facts beat learned mappings
+// which beat hints, and fact addresses reach the peerstore sink.
+func TestPeerBook(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := journal.AuthorityNS(journal.AuthorityID{5})
+	j.Join(ns)
+	me, b, c := testDevice(t, 1), testDevice(t, 2), testDevice(t, 3)
+	pMe, pB1, pB2, pC := testPeer(t, 11), testPeer(t, 12), testPeer(t, 13), testPeer(t, 14)
+	addr := ma.StringCast("/ip4/127.0.0.1/tcp/9")
+	t0 := time.UnixMilli(1_000_000)
+	facts := [][]byte{
+		devicePeerFact(ns, b, pB1, nil, t0),
+		devicePeerFact(ns, b, pB2, []ma.Multiaddr{addr}, t0.Add(time.Second)), // newer: wins
+		// c's id claimed with b's key: ignored.
+		journal.SignBody(ns, &journal.DevicePeer{PeerID: []byte(pC), Seq: 9}, c.ID, b.Key).Canonical(),
+	}
+	if _, err := j.Add(ctx, ns, time.Now(), facts...); err != nil {
+		t.Fatal(err)
+	}
+	sink := &sinkRec{got: map[peer.ID][]ma.Multiaddr{}}
+	book := newPeerBook(j, sink, me.ID, pMe)
+	if p, ok := book.PeerOf(me.ID); !ok || p != pMe {
+		t.Fatalf("self: %v %v", p, ok)
+	}
+	if p, ok := book.PeerOf(b.ID); !ok || p != pB2 {
+		t.Fatalf("b: %v %v, want the newer fact's %v", p, ok, pB2)
+	}
+	if len(sink.got[pB2]) != 1 || !sink.got[pB2][0].Equal(addr) {
+		t.Fatalf("sink got %v", sink.got)
+	}
+	if _, ok := book.PeerOf(c.ID); ok {
+		t.Fatal("a fact signed by another device's key resolved c")
+	}
+	book.hint(c.ID, pC)
+	if p, ok := book.PeerOf(c.ID); !ok || p != pC {
+		t.Fatalf("hinted c: %v %v", p, ok)
+	}
+	book.learn(c.ID, pB1)
+	if p, _ := book.PeerOf(c.ID); p != pB1 {
+		t.Fatalf("learned mapping does not beat a hint: %v", p)
+	}
+	book.hint(b.ID, pC)
+	book.learn(b.ID, pC)
+	if p, _ := book.PeerOf(b.ID); p != pB2 {
+		t.Fatalf("b's own fact must beat learned/hinted mappings, got %v", p)
+	}
+	book.forget(c.ID)
+	if p, _ := book.PeerOf(c.ID); p != pC {
+		t.Fatalf("after forget: %v, want the hint", p)
+	}
+}
