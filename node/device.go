@@ -102,7 +102,13 @@ func LoadOrCreateDevice(dir string) (*Device, error) {
 	if _, err := io.ReadFull(rand.Reader, seed); err != nil {
 		return nil, fmt.Errorf("node: device seed: %w", err)
 	}
-	if err := writeSecretFile(dir, DeviceKeyFile, seed); err != nil {
+	err = writeSecretFile(dir, DeviceKeyFile, seed)
+	if errors.Is(err, fs.ErrExist) {
+		// Another caller (init and run at once) created it first: use
+		// its seed, never replace it.
+		return LoadDevice(dir)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return DeviceFromSeed(seed)
@@ -140,8 +146,11 @@ func readDeviceSeed(path string) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// writeSecretFile writes data to dir/name with mode 0600 so that a crash
-// leaves either no file or the complete file.
+// writeSecretFile creates dir/name holding data with mode 0600 so that a
+// crash leaves either no file or the complete file. It never replaces an
+// existing file: the complete temp file is hard-linked into place, and an
+// existing dir/name is an error matching fs.ErrExist (rename would let
+// the last of two concurrent creators silently win).
 func writeSecretFile(dir, name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("node: create %s dir: %w", name, err)
@@ -150,7 +159,7 @@ func writeSecretFile(dir, name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("node: create %s: %w", name, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	defer os.Remove(tmp.Name()) // the linked copy stays (no-op after a fallback rename)
 	err = tmp.Chmod(0o600)
 	if err == nil {
 		_, err = tmp.Write(data)
@@ -164,7 +173,7 @@ func writeSecretFile(dir, name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("node: write %s: %w", name, err)
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+	if err := installNoReplace(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("node: install %s: %w", name, err)
 	}
 	d, err := os.Open(dir)
@@ -179,4 +188,18 @@ func writeSecretFile(dir, name string, data []byte) error {
 		return fmt.Errorf("node: sync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// installNoReplace moves the complete file tmp to path unless path
+// exists (fs.ErrExist). Filesystems without hard links fall back to an
+// existence check and rename (racy only there).
+func installNoReplace(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(path); serr == nil {
+		return fs.ErrExist
+	}
+	return os.Rename(tmp, path)
 }

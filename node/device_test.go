@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aura-p2p/aura-p2p/journal"
@@ -141,4 +142,43 @@ func FuzzLoadDevice(f *testing.F) {
 			t.Fatalf("32 bytes: %v", err)
 		}
 	})
+}
+
+// TestDeviceKeyCreateRace: processes (init, run) creating device.key at
+// once all end up with the one key on disk: the loser of the creation
+// race loads the winner's seed instead of replacing it, so no caller runs
+// with a device that a restart would not reload.
+func TestDeviceKeyCreateRace(t *testing.T) {
+	for round := range 20 {
+		dir := t.TempDir()
+		const n = 8
+		ids := make([]journal.DeviceID, n)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				d, err := LoadOrCreateDevice(dir)
+				errs[i] = err
+				if err == nil {
+					ids[i] = d.ID
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		disk, err := LoadDevice(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d caller %d: %v", round, i, errs[i])
+			}
+			if ids[i] != disk.ID {
+				t.Fatalf("round %d caller %d got device %s, device.key holds %s", round, i, ids[i], disk.ID)
+			}
+		}
+	}
 }

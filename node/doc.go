@@ -52,7 +52,9 @@
 //     short, long or non-regular file is ErrDeviceKeyMissing /
 //     ErrDeviceKeyPermissions / ErrDeviceKeyCorrupt, never replaced
 //     (device_test.go TestDeviceKeyLifecycle, TestDeviceFromSeed,
-//     TestDeviceKeyRefused).
+//     TestDeviceKeyRefused); concurrent creators (init and run at once)
+//     all get the one seed on disk: it is hard-linked into place, never
+//     renamed over another's (TestDeviceKeyCreateRace).
 //   - Init never overwrites: any existing path is ErrDataDirExists, and a
 //     bad FileConfig creates nothing (node_test.go TestInitRefusesExistingDir,
 //     TestInitBadConfigCreatesNothing); modes are 0700/0600 (TestInitLayout).

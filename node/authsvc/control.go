@@ -3,6 +3,7 @@ package authsvc
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/aura-p2p/aura-p2p/control"
@@ -96,6 +97,12 @@ func (h handlers) rotate(ctx context.Context, p control.AuthorityRotateParams) (
 }
 
 func (h handlers) invite(ctx context.Context, p control.DeviceInviteParams) (control.DeviceInviteResult, error) {
+	// Checked in ms: a huge expiry_ms would overflow the Duration and
+	// could wrap into the accepted range.
+	if p.ExpiryMs < 0 || p.ExpiryMs > MaxInviteExpiry.Milliseconds() {
+		return control.DeviceInviteResult{}, wireErr(fmt.Errorf("%w: expiry_ms %d outside [0, %d]",
+			treesvc.ErrBadChange, p.ExpiryMs, MaxInviteExpiry.Milliseconds()))
+	}
 	s, err := h.svc()
 	if err != nil {
 		return control.DeviceInviteResult{}, err

@@ -29,7 +29,8 @@
 //   - DevicePeer facts (SPEC §3): written at Start into every authority
 //     this device belongs to, after Create and Join, and whenever the
 //     host's addresses change (checked every Config.PeerRefresh); Seq is
-//     Unix ms, so a restart's fact wins.
+//     max(Unix ms, this device's largest Seq in the namespace + 1), writes
+//     serialised, so a restart's fact wins even if the clock stepped back.
 //   - Sync (sync.go): the treesvc.Syncer. SetSecrets installs
 //     jsync.AuthorityKeys (S_k per AuthoritySecret_k held, Author =
 //     DeviceId, key = DeviceKey); Pull is jsync.Service.SyncNow; a joiner
@@ -59,8 +60,15 @@
 //     side could resolve the other's peer for the DKG. A receiver accepts
 //     hints only from its pending join's inviter, or from the peer of a
 //     current device (per its DevicePeer facts) of an authority it belongs
-//     to; hints rank below facts and learned mappings. Sends are guarded
-//     (authority scope, the authority's budget context, budget.MsgDKG).
+//     to (a pending join's inviter only once the sync service trusts it);
+//     hints rank below facts and learned mappings. An accepted frame
+//     replaces its authority's hints (≤ 64 per authority), so no sender
+//     can grow the book. Residual risk: treesvc.Peers has no authority
+//     argument, so a device of another authority the receiver shares can
+//     shadow a fact-less device (a joiner) with a hint; DKG and consensus
+//     messages are signed with DeviceKeys, so the worst case is that DKG
+//     timing out (device_offline). Sends are guarded (authority scope,
+//     the authority's budget context, budget.MsgDKG).
 //
 // # Errors
 //
@@ -97,7 +105,15 @@
 //   - Every refusal maps to the sentinel the CLI explains and stays
 //     matchable (unit_test.go TestWireErr).
 //   - DevicePeer resolution: only self-signed facts, largest Seq, facts >
-//     learned > hints, addresses to the peerstore (TestPeerBook).
+//     learned > hints, addresses to the peerstore (TestPeerBook); a fact
+//     written under a clock earlier than the last one still supersedes
+//     it (TestDevicePeerSeqMonotonic).
+//   - Hints stay bounded: frames replace their authority's set
+//     (TestHintsBounded); a failed trust of an inviter admits none of its
+//     hints (TestFailedTrustAdmitsNoHints).
+//   - device.invite's expiry_ms outside [0, MaxInviteExpiry] (including
+//     values whose Duration would overflow) is bad_request
+//     (TestInviteExpiryParam).
 //   - Hint frames have one canonical form; arbitrary bytes never panic
 //     and fail with ErrBadHint (TestHintsRoundTrip, FuzzDecodeHints); a
 //     hint from a peer that is neither a current device's (per DevicePeer

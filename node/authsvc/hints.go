@@ -225,12 +225,11 @@ func (s *Service) handleHints(st *flow.Stream) {
 		return
 	}
 	s.cfg.Metrics.Hints("accepted")
+	s.book.setHints(aid, hs)
 	for _, h := range hs {
-		if h.Device == s.dev.ID {
-			continue
+		if h.Device != s.dev.ID {
+			s.env.Host.AddAddrs(h.Peer, h.Addrs)
 		}
-		s.book.hint(h.Device, h.Peer)
-		s.env.Host.AddAddrs(h.Peer, h.Addrs)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hintTimeout)
 	defer cancel()

@@ -1,6 +1,7 @@
 package authsvc
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -32,7 +33,10 @@ type peerBook struct {
 
 	mu    sync.Mutex
 	extra map[journal.DeviceID]peer.ID
-	hints map[journal.DeviceID]peer.ID
+	// hints holds, per authority, the last accepted hint frame's
+	// mappings (≤ maxHints each): a frame replaces its authority's set,
+	// so the book stays bounded however many frames a sender sends.
+	hints map[journal.AuthorityID]map[journal.DeviceID]peer.ID
 	byNS  map[journal.Namespace]nsPeers
 }
 
@@ -49,7 +53,7 @@ type devicePeer struct {
 
 func newPeerBook(j *journal.Journal, sink addrSink, self journal.DeviceID, selfP peer.ID) *peerBook {
 	return &peerBook{j: j, sink: sink, self: self, selfP: selfP, extra: map[journal.DeviceID]peer.ID{},
-		hints: map[journal.DeviceID]peer.ID{}, byNS: map[journal.Namespace]nsPeers{}}
+		hints: map[journal.AuthorityID]map[journal.DeviceID]peer.ID{}, byNS: map[journal.Namespace]nsPeers{}}
 }
 
 // PeerOf implements treesvc.Peers: this device, else the device's own
@@ -67,8 +71,21 @@ func (b *peerBook) PeerOf(d journal.DeviceID) (peer.ID, bool) {
 	if p, ok := b.extra[d]; ok {
 		return p, true
 	}
-	p, ok := b.hints[d]
-	return p, ok
+	return b.hintedLocked(d)
+}
+
+// hintedLocked resolves d through hints, preferring the smallest
+// AuthorityId's when authorities disagree (deterministic).
+func (b *peerBook) hintedLocked(d journal.DeviceID) (peer.ID, bool) {
+	var best journal.AuthorityID
+	var out peer.ID
+	found := false
+	for aid, hs := range b.hints {
+		if p, ok := hs[d]; ok && (!found || bytes.Compare(aid[:], best[:]) < 0) {
+			best, out, found = aid, p, true
+		}
+	}
+	return out, found
 }
 
 // factPeer resolves d through DevicePeer facts only.
@@ -86,11 +103,28 @@ func (b *peerBook) factPeer(d journal.DeviceID) (peer.ID, bool) {
 	return best.peer, found
 }
 
-// hint records d → p from an inviter's hint (below facts and learned).
-func (b *peerBook) hint(d journal.DeviceID, p peer.ID) {
+// ownSeq is the largest Seq of this device's own DevicePeer facts in ns
+// (0 if none).
+func (b *peerBook) ownSeq(ns journal.Namespace) uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.hints[d] = p
+	b.refreshLocked()
+	return b.byNS[ns].peers[b.self].seq
+}
+
+// setHints replaces aid's hinted mappings with hs (an accepted hint
+// frame, ≤ maxHints; below facts and learned mappings). Hints about this
+// device are dropped.
+func (b *peerBook) setHints(aid journal.AuthorityID, hs []Hint) {
+	m := make(map[journal.DeviceID]peer.ID, len(hs))
+	for _, h := range hs {
+		if h.Device != b.self && len(m) < maxHints {
+			m[h.Device] = h.Peer
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hints[aid] = m
 }
 
 // learn records d → p outside the journal (a joiner or an inviter).
@@ -172,10 +206,10 @@ func parseAddrs(raw [][]byte) []ma.Multiaddr {
 }
 
 // devicePeerFact is this device's DevicePeer fact for ns (SPEC §3: A:
-// Author = DeviceId, signed with the DeviceKey), Seq = Unix ms so a
-// restart's fact beats the previous one.
-func devicePeerFact(ns journal.Namespace, dev *node.Device, self peer.ID, addrs []ma.Multiaddr, now time.Time) []byte {
-	body := &journal.DevicePeer{PeerID: []byte(self), Seq: uint64(now.UnixMilli())}
+// Author = DeviceId, signed with the DeviceKey) with the given Seq (see
+// Service.nextSeq).
+func devicePeerFact(ns journal.Namespace, dev *node.Device, self peer.ID, addrs []ma.Multiaddr, seq uint64) []byte {
+	body := &journal.DevicePeer{PeerID: []byte(self), Seq: seq}
 	for _, a := range addrs {
 		body.Addrs = append(body.Addrs, a.Bytes())
 	}

@@ -84,6 +84,9 @@ type Service struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
+	// announceMu serialises DevicePeer writes so each takes a fresh Seq.
+	announceMu sync.Mutex
+
 	mu        sync.Mutex
 	running   bool
 	lastAddrs []ma.Multiaddr
@@ -256,10 +259,21 @@ func (s *Service) announce(ctx context.Context, aid journal.AuthorityID) error {
 	s.lastAddrs = addrs
 	s.mu.Unlock()
 	ns := journal.AuthorityNS(aid)
-	raw := devicePeerFact(ns, s.dev, s.self, addrs, s.cfg.Now())
+	s.announceMu.Lock()
+	defer s.announceMu.Unlock()
+	raw := devicePeerFact(ns, s.dev, s.self, addrs, s.nextSeq(ns))
 	if err := s.sync.write(ctx, ns, raw); err != nil {
 		return err
 	}
 	s.cfg.Metrics.DevicePeerWritten()
 	return nil
+}
+
+// nextSeq is the Seq of this device's next DevicePeer fact in ns: Unix
+// ms, but always above the largest Seq this device wrote there (SPEC §3:
+// the register keeps the larger Seq), so a clock stepped back across a
+// restart, or two writes in one millisecond, still supersede the old
+// fact.
+func (s *Service) nextSeq(ns journal.Namespace) uint64 {
+	return max(uint64(s.cfg.Now().UnixMilli()), s.book.ownSeq(ns)+1)
 }

@@ -188,15 +188,21 @@ func (y *nodeSyncer) SetSecrets(ctx context.Context, ns journal.Namespace, secre
 // the reduced state lists it (a joiner's inviter, SPEC §4.1 step 2):
 // jsync.Service.Trust, which keeps it until ns reduces to a Genesis; the
 // local record (until untrust) also admits t's device peer hints.
+//
+// The record is made only once the sync service trusts t: a failed
+// trust fails the join, which then never untrusts.
 func (y *nodeSyncer) trust(ctx context.Context, ns journal.Namespace, t jsync.TrustedDevice) error {
-	y.mu.Lock()
-	y.trusted[ns] = t
-	svc := y.svc
-	y.mu.Unlock()
+	svc := y.service()
 	if svc == nil {
 		return fmt.Errorf("%w: sync service not running", errNoSync)
 	}
-	return svc.Trust(ctx, ns, t)
+	if err := svc.Trust(ctx, ns, t); err != nil {
+		return err
+	}
+	y.mu.Lock()
+	y.trusted[ns] = t
+	y.mu.Unlock()
+	return nil
 }
 
 // Trust implements treesvc.Truster (the tree service's Join may call it

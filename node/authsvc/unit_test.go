@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/aura-p2p/aura-p2p/consensus/frostx/dkg"
 	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/journal"
+	jsync "github.com/aura-p2p/aura-p2p/journal/sync"
 	"github.com/aura-p2p/aura-p2p/journal/tree/invite"
 	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
 	"github.com/aura-p2p/aura-p2p/node"
@@ -162,8 +164,8 @@ func TestPeerBook(t *testing.T) {
 	addr := ma.StringCast("/ip4/127.0.0.1/tcp/9")
 	t0 := time.UnixMilli(1_000_000)
 	facts := [][]byte{
-		devicePeerFact(ns, b, pB1, nil, t0),
-		devicePeerFact(ns, b, pB2, []ma.Multiaddr{addr}, t0.Add(time.Second)), // newer: wins
+		devicePeerFact(ns, b, pB1, nil, uint64(t0.UnixMilli())),
+		devicePeerFact(ns, b, pB2, []ma.Multiaddr{addr}, uint64(t0.Add(time.Second).UnixMilli())), // newer: wins
 		// c's id claimed with b's key: ignored.
 		journal.SignBody(ns, &journal.DevicePeer{PeerID: []byte(pC), Seq: 9}, c.ID, b.Key).Canonical(),
 	}
@@ -184,7 +186,7 @@ func TestPeerBook(t *testing.T) {
 	if _, ok := book.PeerOf(c.ID); ok {
 		t.Fatal("a fact signed by another device's key resolved c")
 	}
-	book.hint(c.ID, pC)
+	book.setHints(journal.AuthorityID{5}, []Hint{{Device: c.ID, Peer: pC}})
 	if p, ok := book.PeerOf(c.ID); !ok || p != pC {
 		t.Fatalf("hinted c: %v %v", p, ok)
 	}
@@ -192,7 +194,7 @@ func TestPeerBook(t *testing.T) {
 	if p, _ := book.PeerOf(c.ID); p != pB1 {
 		t.Fatalf("learned mapping does not beat a hint: %v", p)
 	}
-	book.hint(b.ID, pC)
+	book.setHints(journal.AuthorityID{6}, []Hint{{Device: b.ID, Peer: pC}})
 	book.learn(b.ID, pC)
 	if p, _ := book.PeerOf(b.ID); p != pB2 {
 		t.Fatalf("b's own fact must beat learned/hinted mappings, got %v", p)
@@ -200,5 +202,123 @@ func TestPeerBook(t *testing.T) {
 	book.forget(c.ID)
 	if p, _ := book.PeerOf(c.ID); p != pC {
 		t.Fatalf("after forget: %v, want the hint", p)
+	}
+}
+
+// TestHintsBounded: hint frames replace their authority's hints, so a
+// current device that sends frame after frame of fresh DeviceIds cannot
+// grow the book (or keep stale mappings alive) beyond maxHints per
+// authority.
+func TestHintsBounded(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := testDevice(t, 1)
+	book := newPeerBook(j, nil, me.ID, testPeer(t, 1))
+	aid := journal.AuthorityID{7}
+	p := testPeer(t, 2)
+	for round := range 50 {
+		hs := make([]Hint, maxHints)
+		for i := range hs {
+			hs[i] = Hint{Device: journal.DeviceID{byte(round), byte(i), 1}, Peer: p}
+		}
+		book.setHints(aid, hs)
+	}
+	n := 0
+	for _, hs := range book.hints {
+		n += len(hs)
+	}
+	if n > maxHints {
+		t.Fatalf("book holds %d hinted devices after 50 frames, want ≤ %d", n, maxHints)
+	}
+	if _, ok := book.PeerOf(journal.DeviceID{0, 0, 1}); ok {
+		t.Fatal("a replaced frame's hint still resolves")
+	}
+	if q, ok := book.PeerOf(journal.DeviceID{49, 3, 1}); !ok || q != p {
+		t.Fatalf("latest frame's hint: %v %v", q, ok)
+	}
+}
+
+// addrHost is a node.HostInfo whose only used methods are Addrs and
+// AddAddrs.
+type addrHost struct {
+	node.HostInfo
+	addrs []ma.Multiaddr
+}
+
+func (h *addrHost) Addrs() []ma.Multiaddr                     { return h.addrs }
+func (h *addrHost) AddAddrs(peer.ID, []ma.Multiaddr)          {}
+func (h *addrHost) PeerAddrs(peer.ID) []ma.Multiaddr          { return nil }
+func (h *addrHost) ReportMisbehaviour(_ peer.ID, _, _ string) {}
+
+// TestDevicePeerSeqMonotonic: a DevicePeer fact written after a restart
+// whose clock reads earlier than the last fact's Seq (clock stepped back)
+// still supersedes it: Seq is max(now ms, own largest Seq + 1), so the
+// new addresses are the ones every member resolves.
+func TestDevicePeerSeqMonotonic(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aid := journal.AuthorityID{5}
+	ns := journal.AuthorityNS(aid)
+	j.Join(ns)
+	me, pMe := testDevice(t, 1), testPeer(t, 11)
+	old, cur := ma.StringCast("/ip4/127.0.0.1/tcp/1"), ma.StringCast("/ip4/127.0.0.1/tcp/2")
+	later := time.UnixMilli(2_000_000)
+	if _, err := j.Add(ctx, ns, time.Now(), devicePeerFact(ns, me, pMe, []ma.Multiaddr{old}, uint64(later.UnixMilli()))); err != nil {
+		t.Fatal(err)
+	}
+	host := &addrHost{addrs: []ma.Multiaddr{cur}}
+	env := node.Env{Journal: j, Device: me, Host: host}
+	s := &Service{cfg: Config{Now: func() time.Time { return later.Add(-time.Minute) }}.withDefaults(), env: env,
+		dev: me, self: pMe, book: newPeerBook(j, host, me.ID, pMe)}
+	s.sync = newNodeSyncer(env, slog.New(slog.DiscardHandler))
+	for range 2 {
+		if err := s.announce(ctx, aid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := readDevicePeers(j, ns)[me.ID]
+	if got.seq <= uint64(later.UnixMilli()) || len(got.addrs) != 1 || !got.addrs[0].Equal(cur) {
+		t.Fatalf("resolved own fact seq %d addrs %v, want seq > %d with %v", got.seq, got.addrs, later.UnixMilli(), cur)
+	}
+}
+
+// TestInviteExpiryParam: an expiry_ms whose conversion to a Duration
+// would overflow (and wrap into the accepted range) or that is outside
+// (0, MaxInviteExpiry] is bad_request before anything runs.
+func TestInviteExpiryParam(t *testing.T) {
+	// 10⁶ = 2⁶·15625, so (2⁵⁸ + 3 600 000)·10⁶ ≡ 3.6·10¹² ns (one hour)
+	// mod 2⁶⁴: a 2⁵⁸ ms (9 million years) expiry wraps to one hour.
+	wrap := int64(1)<<58 + time.Hour.Milliseconds()
+	if d := time.Duration(wrap) * time.Millisecond; d != time.Hour {
+		t.Fatalf("test setup: %d ms wraps to %s", wrap, d)
+	}
+	h := handlers{a: New(Config{})}
+	for _, ms := range []int64{wrap, -1, MaxInviteExpiry.Milliseconds() + 1} {
+		_, err := h.invite(context.Background(), control.DeviceInviteParams{ExpiryMs: ms})
+		if !errors.Is(err, control.ErrBadRequest) {
+			t.Errorf("expiry_ms %d: %v, want bad_request", ms, err)
+		}
+	}
+}
+
+// TestFailedTrustAdmitsNoHints: a join whose inviter could not be
+// trusted for sync (here: no sync service) leaves no record admitting
+// that inviter's device peer hints.
+func TestFailedTrustAdmitsNoHints(t *testing.T) {
+	y := newNodeSyncer(node.Env{Device: testDevice(t, 1)}, slog.New(slog.DiscardHandler))
+	ns := journal.AuthorityNS(journal.AuthorityID{3})
+	inviter := testDevice(t, 2)
+	err := y.trust(context.Background(), ns, jsync.TrustedDevice{Device: inviter.ID, DeviceKey: inviter.Pub(), Peer: testPeer(t, 2)})
+	if err == nil {
+		t.Fatal("trust without a sync service succeeded")
+	}
+	if _, ok := y.trustedOf(ns); ok {
+		t.Fatal("a failed trust still admits the inviter's hints")
 	}
 }
