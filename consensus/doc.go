@@ -17,6 +17,7 @@
 //	cid, err := nd.Propose(op, now)                 // ErrInvalidOp: nothing sent
 //	err = nd.Step(from, msg, now)                   // msg from consensus.Unmarshal
 //	nd.Tick(now)                                    // every ~50 ms
+//	age := nd.OldestUndecided(now)                  // oldest undecided instance, 0 if none
 //	nd.SetScope(newScope, keys, now)                // after a commit, sync or key change
 //	for nd.HasReady() {
 //	        rd := nd.Ready()
@@ -109,6 +110,11 @@
 //   - Nonces never reach durable output: TestNoNonceInDurableOutput.
 //   - InstanceTimeout at the initiator reports ErrConsensusTimeout:
 //     TestInstanceTimeout.
+//   - OldestUndecided (aura_consensus_oldest_instance_age_seconds) is
+//     now − creation of the oldest held instance without a Commit, a pure
+//     function of the caller's now (no clock), 0 once every held instance
+//     is decided: TestOldestUndecided (initiator crash with t−1 witnesses
+//     reachable: the age grows with now; healed: fallback commit ⇒ 0).
 //
 // Round jumps move to the highest round r' that n−t+1 distinct members
 // signed AggregateShares for (round ≥ r'), at least one of them honest.

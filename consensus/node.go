@@ -278,6 +278,25 @@ func (n *Node) Decided(cid [32]byte) (CommitFact, bool) {
 	return *f, true
 }
 
+// OldestUndecided returns the age at now of the oldest instance this node
+// holds without a stored Commit, or 0 if it holds none
+// (aura_consensus_oldest_instance_age_seconds, SPEC §14). It covers the
+// instances InstancesActive counts: voting, waiting for a prestate, in
+// fallback, timed out at the initiator, and stubs known only from gossip.
+// An instance's age is now minus the input time that created it (Propose,
+// its Execute, or the first message naming its cid); a now before that
+// gives 0. It reads no clock and changes nothing: the driver calls it after
+// Tick with the same now.
+func (n *Node) OldestUndecided(now time.Time) time.Duration {
+	var oldest time.Duration
+	for _, inst := range n.insts {
+		if inst.commit == nil {
+			oldest = max(oldest, now.Sub(inst.created))
+		}
+	}
+	return oldest
+}
+
 // Timing returns the current T_fallback, round length R and InstanceTimeout.
 func (n *Node) Timing() (tFallback, round, instanceTimeout time.Duration) {
 	return n.tm.fallback, n.tm.round, n.tm.timeout

@@ -79,6 +79,10 @@
 //   - Members started one after another still get each other's
 //     CommitmentAnnounce (retry), so every member's first instance runs
 //     fast1: TestSimLatencyVsFloor (initiators rotate over all 5).
+//   - Every tick reports the core's Node.OldestUndecided as
+//     Metrics.OldestInstanceAge (aura_consensus_oldest_instance_age_seconds):
+//     an instance stuck with t−1 reachable witnesses ages with virtual
+//     time, 0 once it commits: TestSimOldestInstanceAge.
 //   - No conflicting commits: every scenario ends with checkAgree (one
 //     FactID per instance on every replica, VerifyCommit, the
 //     conflicting-commits counter at 0).

@@ -227,12 +227,28 @@ func (m *member) equivocations(tb testing.TB) int {
 // countMetrics counts driver metrics.
 type countMetrics struct {
 	NopMetrics
-	mu        sync.Mutex
-	byPath    map[uint8]int
-	conflicts int
-	misbeh    map[string]int
-	envelopes map[string]int
-	fallbacks int
+	mu         sync.Mutex
+	byPath     map[uint8]int
+	conflicts  int
+	misbeh     map[string]int
+	envelopes  map[string]int
+	fallbacks  int
+	ageReports int           // OldestInstanceAge calls
+	lastAge    time.Duration // last OldestInstanceAge value
+}
+
+func (c *countMetrics) OldestInstanceAge(d time.Duration) {
+	c.mu.Lock()
+	c.ageReports++
+	c.lastAge = d
+	c.mu.Unlock()
+}
+
+// age returns the last reported oldest-instance age and the report count.
+func (c *countMetrics) age() (time.Duration, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastAge, c.ageReports
 }
 
 func (c *countMetrics) CommitStored(p uint8) {

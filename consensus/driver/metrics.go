@@ -15,10 +15,14 @@ const (
 
 // Metrics observes the driver and its core (SPEC §14). cmd/aura-p2p binds
 // it to Prometheus as aura_consensus_*; the default is NopMetrics. The
-// consensus.Metrics part is called on the owner goroutine, the rest from
-// any goroutine; no method may block.
+// consensus.Metrics part and OldestInstanceAge are called on the owner
+// goroutine, the rest from any goroutine; no method may block.
 type Metrics interface {
 	consensus.Metrics
+	// OldestInstanceAge reports, after every tick, the age of the oldest
+	// instance the core holds without a Commit, 0 if none
+	// (Node.OldestUndecided; aura_consensus_oldest_instance_age_seconds).
+	OldestInstanceAge(d time.Duration)
 	// CommitLatency observes Propose → stored Commit at the initiator, by
 	// path (aura_consensus_commit_latency_seconds{path}).
 	CommitLatency(path uint8, d time.Duration)
@@ -33,6 +37,7 @@ type Metrics interface {
 // NopMetrics discards everything.
 type NopMetrics struct{ consensus.NopMetrics }
 
+func (NopMetrics) OldestInstanceAge(time.Duration)    {}
 func (NopMetrics) CommitLatency(uint8, time.Duration) {}
 func (NopMetrics) FallbackEnvelope(string)            {}
 func (NopMetrics) Misbehaviour(string)                {}

@@ -264,6 +264,7 @@ func (s *Service) tick() {
 	}
 	s.node.Tick(now)
 	s.flush()
+	s.cfg.Metrics.OldestInstanceAge(s.node.OldestUndecided(now)) // after flush: a rebuilt core holds none
 	for cid, t0 := range s.execSent {
 		if now.Sub(t0) > time.Minute {
 			delete(s.execSent, cid)

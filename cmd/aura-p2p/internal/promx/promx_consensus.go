@@ -14,6 +14,7 @@ import (
 // (aura_consensus_*).
 type Consensus struct {
 	active        prometheus.Gauge
+	oldest        prometheus.Gauge
 	commits       *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	fallback      *prometheus.CounterVec
@@ -45,7 +46,9 @@ func NewConsensus(reg prometheus.Registerer) (*Consensus, error) {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	}
 	m := &Consensus{
-		active:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "aura_consensus_instances_active", Help: "Undecided instances held."}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aura_consensus_instances_active", Help: "Undecided instances held."}),
+		oldest: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aura_consensus_oldest_instance_age_seconds",
+			Help: "Age of the oldest undecided instance held, 0 if none (alarm > 10·T_fallback)."}),
 		commits: vec("aura_consensus_commits_total", "Commits stored by this node, by path.", "path"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "aura_consensus_commit_latency_seconds", Help: "Propose to stored Commit at the initiator, by path.",
@@ -59,7 +62,7 @@ func NewConsensus(reg prometheus.Registerer) (*Consensus, error) {
 		misbehaviour:  vec("aura_consensus_misbehaviour_total", "Undecodable consensus frames or envelopes, by kind.", "kind"),
 		sendFailed:    c("aura_consensus_send_failures_total", "Direct sends or publishes that did not leave."),
 	}
-	cs := []prometheus.Collector{m.active, m.commits, m.latency, m.fallback, m.envelopes, m.equivocations,
+	cs := []prometheus.Collector{m.active, m.oldest, m.commits, m.latency, m.fallback, m.envelopes, m.equivocations,
 		m.conflicting, m.delta, m.misbehaviour, m.sendFailed}
 	if err := register(reg, cs...); err != nil {
 		return nil, err
@@ -118,6 +121,9 @@ func (m *Consensus) ConflictingCommit() { m.conflicting.Inc() }
 
 // DeltaEstimate implements consensus.Metrics.
 func (m *Consensus) DeltaEstimate(d time.Duration) { m.delta.Set(d.Seconds()) }
+
+// OldestInstanceAge implements driver.Metrics.
+func (m *Consensus) OldestInstanceAge(d time.Duration) { m.oldest.Set(d.Seconds()) }
 
 // CommitLatency implements driver.Metrics.
 func (m *Consensus) CommitLatency(path uint8, d time.Duration) {

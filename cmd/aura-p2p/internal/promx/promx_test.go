@@ -59,6 +59,7 @@ func touchServices(s *Services) {
 	s.Consensus.ConflictingCommit()
 	s.Consensus.DeltaEstimate(150 * time.Millisecond)
 	s.Consensus.CommitLatency(consensus.PathFast2, 30*time.Millisecond)
+	s.Consensus.OldestInstanceAge(90 * time.Second)
 	s.Consensus.FallbackEnvelope(driver.EnvelopeReject)
 	s.Consensus.Misbehaviour("bad_frame")
 	s.Consensus.SendFailed()
@@ -73,12 +74,12 @@ func touchServices(s *Services) {
 }
 
 // spec14 are the metric names SPEC §14 lists that this package binds
-// (aura_consensus_oldest_instance_age_seconds and aura_rendezvous_* have no
-// library hook yet).
+// (aura_rendezvous_* have no library hook yet).
 var spec14 = []string{
 	"aura_flow_receipts_verified_total", "aura_flow_guard_decisions_total",
 	"aura_flow_budget_utilization_ratio", "aura_flow_charge_duration_seconds",
-	"aura_consensus_instances_active", "aura_consensus_commits_total",
+	"aura_consensus_instances_active", "aura_consensus_oldest_instance_age_seconds",
+	"aura_consensus_commits_total",
 	"aura_consensus_commit_latency_seconds", "aura_consensus_fallback_total",
 	"aura_consensus_fallback_envelopes_total", "aura_consensus_equivocations_total",
 	"aura_consensus_conflicting_commits_total", "aura_journal_sync_rounds_total",
@@ -112,8 +113,8 @@ func TestNamesAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 49 {
-		t.Fatalf("gathered %d families, want 49", len(mfs))
+	if len(mfs) != 50 {
+		t.Fatalf("gathered %d families, want 50", len(mfs))
 	}
 	forbidden := map[string]bool{"peer": true, "context": true, "authority": true, "ctx": true,
 		"peer_id": true, "context_id": true, "authority_id": true, "device": true}
@@ -197,6 +198,7 @@ func TestObservationsLand(t *testing.T) {
 		{svc.Tree.commits.WithLabelValues("applied"), 2},
 		{svc.Tree.commits.WithLabelValues("malformed"), 2},
 		{svc.Consensus.active, 2},
+		{svc.Consensus.oldest, 90},
 		{svc.Consensus.commits.WithLabelValues("fast1"), 2},
 		{svc.Consensus.fallback.WithLabelValues("timer"), 2},
 		{svc.Consensus.envelopes.WithLabelValues("reject"), 2},
