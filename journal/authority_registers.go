@@ -1,6 +1,10 @@
 package journal
 
 import (
+	"bytes"
+	"cmp"
+	"slices"
+
 	"github.com/aura-p2p/aura-p2p/internal/canon"
 )
 
@@ -28,7 +32,8 @@ type AuthorityView interface {
 	// by (Author, PeerID, SignerKey).
 	DevicePeers() []Peer
 	// FlowCharges are the joined FlowCharge registers of current
-	// devices, by (Ctx, Dst, FlowEpoch, Slot).
+	// devices, each for its signer's own slot, by (Ctx, Dst, FlowEpoch,
+	// Slot) — at most one per budget key.
 	FlowCharges() []FlowSpent
 }
 
@@ -54,17 +59,29 @@ type AuthorityRegisters struct {
 
 // ReduceAuthorityRegisters folds the DevicePeer and FlowCharge entries
 // of one authority namespace against its current devices. A register is
-// valid iff its Author is the DeviceId of one of devices, its SignerKey
-// that device's DeviceKey and, for FlowCharge, Slot < slots (the size a
-// slot table can have: 1 for a single-device authority, MaxDevices for a
-// tree). Other entry types are skipped. Pure: the result depends only on
-// the entry set (entries de-duplicated, any order; each FactID keeps its
-// join, a total order).
+// valid iff its Author is the DeviceId of one of devices and its
+// SignerKey that device's DeviceKey; a FlowCharge must moreover charge
+// the signer's own slot (SPEC §6.2: each device charges only its own
+// slot): Slot == the signer's index among devices by ascending LeafId —
+// the slot table a device freezes from this state — and Slot < slots (1
+// for a single-device authority, MaxDevices for a tree). So every
+// (Ctx, Dst, FlowEpoch, Slot) has at most one valid signer, and a
+// device that writes a charge for another device's slot (or any slot it
+// does not hold) writes an inert fact that can neither raise nor shadow
+// the owner's register. [GO-DECISION] The rule reads the reduced state,
+// never arrival order or the writer's clock: a charge written under a
+// slot table frozen before a RemoveLeaf shifted the signer's index
+// becomes inert in the new state, like a removed device's (it gated
+// nothing: each device enforces its own local records; receivers
+// enforce Limit, §6.6). Other entry types are skipped. Pure: the result
+// depends only on the entry set (entries de-duplicated, any order; each
+// FactID keeps its join, a total order).
 func ReduceAuthorityRegisters(devices []AuthorityDevice, slots int, entries []Entry) AuthorityRegisters {
 	keys := make(map[DeviceID][32]byte, len(devices))
 	for _, d := range devices {
 		keys[d.Device] = d.DeviceKey
 	}
+	slotOf := ownSlots(devices)
 	valid := func(t *Trailer) bool {
 		k, ok := keys[DeviceID(t.Author)]
 		return ok && t.SignerKey == k
@@ -74,7 +91,7 @@ func ReduceAuthorityRegisters(devices []AuthorityDevice, slots int, entries []En
 	for _, e := range entries {
 		switch b := e.Body.(type) {
 		case *FlowCharge:
-			if !valid(&b.Trailer) || int(b.Slot) >= slots {
+			if !valid(&b.Trailer) || int(b.Slot) >= slots || slotOf[DeviceID(b.Author)] != b.Slot {
 				out.Inert++
 				continue
 			}
@@ -94,6 +111,26 @@ func ReduceAuthorityRegisters(devices []AuthorityDevice, slots int, entries []En
 	return out
 }
 
+// ownSlots maps each device to its slot: its index among devices by
+// ascending LeafId (SPEC §6.2 slot table; ties, which a reduced state
+// never has, by DeviceId so the map stays a function of the set).
+func ownSlots(devices []AuthorityDevice) map[DeviceID]uint16 {
+	sorted := slices.Clone(devices)
+	slices.SortFunc(sorted, func(a, b AuthorityDevice) int {
+		if c := cmp.Compare(a.Leaf, b.Leaf); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Device[:], b.Device[:])
+	})
+	out := make(map[DeviceID]uint16, len(sorted))
+	for i, d := range sorted {
+		if _, dup := out[d.Device]; !dup {
+			out[d.Device] = uint16(i)
+		}
+	}
+	return out
+}
+
 // Encode appends the registers' canonical encoding to e (the Applied
 // and Inert counters included).
 func (r *AuthorityRegisters) Encode(e *canon.Encoder) {
@@ -109,7 +146,11 @@ func (r *AuthorityRegisters) Encode(e *canon.Encoder) {
 }
 
 // Spent is the reduced spend of budget key (ctx, dst, epoch, slot) in
-// fs (0 without a register).
+// fs (0 without a register). fs must come from ReduceAuthorityRegisters
+// (or an AuthorityView), which keeps only registers signed by the
+// slot's own device, so at most one entry matches: the signer is
+// implied by the slot, and a register another device wrote for this
+// slot was already dropped as inert.
 func Spent(fs []FlowSpent, ctx, dst [16]byte, epoch uint64, slot uint16) uint64 {
 	for _, f := range fs {
 		if f.Ctx == ctx && f.Dst == dst && f.FlowEpoch == epoch && f.Slot == slot {

@@ -83,11 +83,14 @@
 //     post-state Root, all valid commits of one (cid, prestate) share one
 //     rid, so the §3 "conflicted" case cannot arise for tree commits.
 //   - Result.Registers hold the DevicePeer and FlowCharge registers of
-//     the tip's leaves signed by their own DeviceKey (FlowCharge slot <
-//     MaxDevices); a non-leaf's, a mis-signed one and a removed device's
-//     are inert; the whole Result is byte-identical over shuffles and
-//     duplicates (registers_test.go TestRegistersAtLeaves,
-//     TestRegistersOfRemovedLeafInert, TestRegistersOrderIndependent).
+//     the tip's leaves signed by their own DeviceKey (a FlowCharge only
+//     for the signer's own slot: its index among the tip's device leaves
+//     by LeafId, SPEC §6.2); a non-leaf's, a mis-signed one, a charge for
+//     another device's slot and a removed device's are inert; the whole
+//     Result is byte-identical over shuffles and duplicates
+//     (registers_test.go TestRegistersAtLeaves,
+//     TestRegistersOfRemovedLeafInert, TestRegistersOrderIndependent,
+//     TestFlowChargeForeignSlotInert).
 //   - valid(c, S) is evaluated once per (EntryID, parent Root) per Reducer;
 //     a re-reduction after one new commit evaluates once and is
 //     byte-identical to a from-scratch reduction (reduce.go validAt;

@@ -146,3 +146,66 @@ func TestRegistersOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowChargeForeignSlotInert: a FlowCharge counts only for the
+// signer's own slot, its index among the current devices by LeafId
+// (SPEC §6.2). A current device that writes a charge for another
+// device's slot — larger Spent included — or for a slot nobody holds
+// writes an inert fact: the owner's register is neither raised nor
+// shadowed, an unowned slot reads 0, and shuffling the entry set changes
+// nothing. After a RemoveLeaf shifts the indices, each device's own slot
+// is its new index.
+func TestFlowChargeForeignSlotInert(t *testing.T) {
+	f := treetest.New(t, 10)
+	es, s := f.Grow(3, 2)
+	var ctx, dst [16]byte
+	ctx[0], dst[0] = 4, 5
+	charges := []journal.Entry{
+		f.Entry(f.FlowCharge(f.Device(1), ctx, dst, 2, 1, 100)), // own slot
+		f.Entry(f.FlowCharge(f.Device(2), ctx, dst, 2, 1, 999)), // device 1's slot
+		f.Entry(f.FlowCharge(f.Device(2), ctx, dst, 2, 0, 500)), // device 0's slot, no owner register
+		f.Entry(f.FlowCharge(f.Device(1), ctx, dst, 2, 5, 7)),   // a slot nobody holds
+		f.Entry(f.FlowCharge(f.Device(1), ctx, dst, 2, 0, 30)),  // device 0's slot, after removal its own
+	}
+	all := slices.Concat([]journal.Entry{f.Genesis}, es, charges)
+	res := reduceAll(t, f.NS, all)
+	if got := res.Spent(ctx, dst, 2, 1); got != 100 {
+		t.Fatalf("slot 1 spent %d, want device 1's own 100 (device 2's 999 must be inert)", got)
+	}
+	if got := res.Spent(ctx, dst, 2, 0); got != 0 {
+		t.Fatalf("slot 0 spent %d, want 0 (only foreign charges)", got)
+	}
+	if got := res.Spent(ctx, dst, 2, 5); got != 0 {
+		t.Fatalf("unheld slot 5 spent %d, want 0", got)
+	}
+	if n := len(res.FlowCharges()); n != 1 {
+		t.Fatalf("%d FlowCharge registers, want 1: %+v", n, res.FlowCharges())
+	}
+	if res.Registers.Inert != 4 {
+		t.Fatalf("inert %d, want 4", res.Registers.Inert)
+	}
+	want := res.Canonical()
+	rnd := rand.New(rand.NewPCG(10, 10))
+	for range 10 {
+		in := slices.Clone(all)
+		rnd.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		if !bytes.Equal(reduceAll(t, f.NS, in).Canonical(), want) {
+			t.Fatal("slot rule depends on arrival order")
+		}
+	}
+	l0, _ := s.LeafByDevice(f.Device(0).ID())
+	rm := f.Commit(s, f.Op(s, tree.RemoveLeaf, nil, []tree.LeafID{l0.ID}, nil, true))
+	after := reduceAll(t, f.NS, slices.Concat([]journal.Entry{f.Genesis, rm.Entry}, es, charges))
+	// Device 1 now holds slot 0 and device 2 slot 1.
+	if got := after.Spent(ctx, dst, 2, 0); got != 30 {
+		t.Fatalf("after removal slot 0 spent %d, want device 1's 30", got)
+	}
+	if got := after.Spent(ctx, dst, 2, 1); got != 999 {
+		t.Fatalf("after removal slot 1 spent %d, want device 2's 999", got)
+	}
+	for _, fs := range after.FlowCharges() {
+		if fs.Slot == 1 && fs.Spent == 100 {
+			t.Fatal("device 1's register for its old slot still counts")
+		}
+	}
+}

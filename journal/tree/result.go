@@ -62,8 +62,10 @@ type Result struct {
 	Commits []CommitReport
 	// Registers are the DevicePeer and FlowCharge registers valid at
 	// State's leaves (journal.ReduceAuthorityRegisters with MaxDevices
-	// slots): those of removed devices are inert. Without a Genesis every
-	// register entry is inert.
+	// slots): those of removed devices are inert, and a FlowCharge counts
+	// only for its signer's own slot (its index among State's device
+	// leaves by LeafId, SPEC §6.2). Without a Genesis every register
+	// entry is inert.
 	Registers journal.AuthorityRegisters
 }
 
@@ -93,7 +95,9 @@ func (r *Result) DevicePeers() []journal.Peer { return r.Registers.Peers }
 // FlowCharges implements journal.AuthorityView.
 func (r *Result) FlowCharges() []journal.FlowSpent { return r.Registers.FlowSpent }
 
-// Spent is the reduced spend of budget key (ctx, dst, epoch, slot).
+// Spent is the reduced spend of budget key (ctx, dst, epoch, slot): the
+// register of the device holding slot, never another device's charge
+// for it (TestFlowChargeForeignSlotInert).
 func (r *Result) Spent(ctx, dst [16]byte, epoch uint64, slot uint16) uint64 {
 	return journal.Spent(r.Registers.FlowSpent, ctx, dst, epoch, slot)
 }

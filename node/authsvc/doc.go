@@ -20,12 +20,14 @@
 // # Wiring
 //
 //   - Device keys: node.Env.Device (DIR/device.key, node.LoadOrCreateDevice).
-//   - Peers (treesvc.Peers, peers.go): this device; else the device's own
-//     DevicePeer register in any authority namespace (only a fact whose
-//     SignerKey hashes to its Author counts; the largest Seq wins; its
-//     addresses go to the peerstore through node.HostInfo.AddAddrs); else
-//     a learned mapping (a joiner's verified JoinRequest on the inviter,
-//     the invitation's inviter on the joiner); else an inviter's hint.
+//   - Peers (treesvc.Peers, peers.go): every lookup names its authority
+//     A and reads only A's data: this device; else the device's own
+//     DevicePeer register in A's namespace (only a fact whose SignerKey
+//     hashes to its Author counts; the largest Seq wins; its addresses go
+//     to the peerstore through node.HostInfo.AddAddrs); else a mapping
+//     learned for a join of A (a joiner's verified JoinRequest on the
+//     inviter, the invitation's inviter on the joiner); else a hint about
+//     A.
 //   - DevicePeer facts (SPEC §3): written at Start into every authority
 //     this device belongs to, after Create and Join, and whenever the
 //     host's addresses change (checked every Config.PeerRefresh); Seq is
@@ -51,7 +53,17 @@
 //     new key epoch's sync secret as soon as the sealed secret arrives (so
 //     the first pull does not wait for the tree service to reduce a
 //     Genesis). The inviter's invite.Service OnJoin is treesvc.Propose
-//     (AddLeaf) for the verified candidate.
+//     (AddLeaf) for the verified candidate. The Ticket carries the
+//     invitation's addresses and expiry into treesvc's pending-join record
+//     (/aura/t/join/<hex aid>, treesvc pending.go); at Start, before the
+//     tree service resumes those records, each inviter's addresses go to
+//     the peerstore and its DeviceId → peer to the book, and once a
+//     resumed join is listed its DevicePeer fact is written (polled every
+//     250 ms for at most treesvc.ResumeJoinTimeout; resume.go). A
+//     join cut before the inviter's reply cannot resume (no
+//     AuthoritySecret, so no sync) and its code is spent: an inviter's
+//     refusal is returned with treesvc.ErrRejoinNeeded's advice to ask a
+//     member for a new invitation.
 //   - Hints (hints.go, /aura/devpeers/1.0.0) [GO-DECISION]: before an
 //     AddLeaf's DKG the inviter sends every other current device and the
 //     joiner the DeviceId → peer (+ addresses) of every device of the
@@ -63,12 +75,11 @@
 //     to (a pending join's inviter only once the sync service trusts it);
 //     hints rank below facts and learned mappings. An accepted frame
 //     replaces its authority's hints (≤ 64 per authority), so no sender
-//     can grow the book. Residual risk: treesvc.Peers has no authority
-//     argument, so a device of another authority the receiver shares can
-//     shadow a fact-less device (a joiner) with a hint; DKG and consensus
-//     messages are signed with DeviceKeys, so the worst case is that DKG
-//     timing out (device_offline). Sends are guarded (authority scope,
-//     the authority's budget context, budget.MsgDKG).
+//     can grow the book. Lookups are per authority (treesvc.Peers takes
+//     the AuthorityId), so a device of another authority B the receiver
+//     shares cannot redirect A's lookups with a hint about B (or through
+//     B's facts or joins). Sends are guarded (authority scope, the
+//     authority's budget context, budget.MsgDKG).
 //
 // # Errors
 //
@@ -83,8 +94,9 @@
 //
 // # Goroutines
 //
-// Start spawns the address loop and the sync refresh loop (both stopped
-// and awaited by Close); handlers run on the control server's and the
+// Start spawns the address loop, the sync refresh loop and, when pending
+// joins resume, their DevicePeer announcer (all stopped and awaited by
+// Close); handlers run on the control server's and the
 // Sender's goroutines; treesvc, invite and journal/sync own theirs.
 // Close order: address loop, hint handler, invite service, tree service,
 // sync service (if owned).
@@ -102,10 +114,18 @@
 //   - On a node running its own sync service (Keyring) the authority
 //     service adopts it (no second /aura/sync handler) and still writes
 //     its DevicePeer fact (hints_test.go TestAdoptsNodeSync).
+//   - Two real daemons: a completed device.join leaves no pending-join
+//     record, re-using the spent code fails with the re-invite advice, and
+//     at restart a record without the sealed reply (or of an authority the
+//     device is already listed in) is dropped (resume_test.go
+//     TestDaemonJoinPendingRecord).
 //   - Every refusal maps to the sentinel the CLI explains and stays
 //     matchable (unit_test.go TestWireErr).
 //   - DevicePeer resolution: only self-signed facts, largest Seq, facts >
-//     learned > hints, addresses to the peerstore (TestPeerBook); a fact
+//     learned > hints, addresses to the peerstore (TestPeerBook); every
+//     lookup reads only its authority's facts, learned mappings and
+//     hints, so a hint, fact or join of another authority B never
+//     redirects A's lookups (TestPeerLookupsScopedToAuthority); a fact
 //     written under a clock earlier than the last one still supersedes
 //     it (TestDevicePeerSeqMonotonic).
 //   - Hints stay bounded: frames replace their authority's set

@@ -264,7 +264,7 @@ func (s *Service) hintSource(aid journal.AuthorityID, p peer.ID) (journal.Device
 		if err != nil || d.Self {
 			continue
 		}
-		if q, ok := s.book.factPeer(id); ok && q == p {
+		if q, ok := s.book.factPeer(aid, id); ok && q == p {
 			return id, true
 		}
 	}
@@ -285,7 +285,7 @@ func (s *Service) hintsFor(aid journal.AuthorityID, c invite.Candidate) ([]Hint,
 			if err != nil || d.Self {
 				continue
 			}
-			if p, ok := s.book.PeerOf(id); ok {
+			if p, ok := s.book.PeerOf(aid, id); ok {
 				hs = append(hs, Hint{Device: id, Peer: p, Addrs: s.peerAddrs(p)})
 				targets[id] = p
 			}

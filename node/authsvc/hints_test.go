@@ -62,8 +62,10 @@ func TestHintFromOutsiderRefused(t *testing.T) {
 			t.Fatalf("outsider's hint about %s was acknowledged", target)
 		}
 	}
-	if p, ok := a.book.PeerOf(victim); ok {
-		t.Fatalf("outsider's hint recorded: %s", p)
+	for _, target := range []journal.AuthorityID{aid, {0x42}} {
+		if p, ok := a.book.PeerOf(target, victim); ok {
+			t.Fatalf("outsider's hint about %s recorded: %s", target, p)
+		}
 	}
 }
 
@@ -101,7 +103,7 @@ func TestAdoptsNodeSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := s.book.factPeer(s.dev.ID); !ok || p != n.ID() {
+	if p, ok := s.book.factPeer(aid, s.dev.ID); !ok || p != n.ID() {
 		t.Fatalf("own DevicePeer fact in %s: %v %v", aid, p, ok)
 	}
 }

@@ -3,6 +3,7 @@ package authsvc
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -124,7 +125,7 @@ func (s *Service) Join(ctx context.Context, code string) (treesvc.Report, error)
 		return treesvc.Report{}, fmt.Errorf("%w: this device minted the invitation", treesvc.ErrBadChange)
 	}
 	s.env.Host.AddAddrs(inv.Inviter, inv.Addrs)
-	s.book.learn(journal.DeviceIDOf(inv.InviterKey), inv.Inviter)
+	s.book.learn(inv.Authority, journal.DeviceIDOf(inv.InviterKey), inv.Inviter)
 	c := invite.Candidate{DeviceKey: s.dev.Pub(), DHKey: s.dev.DHPub(), Peer: s.self}
 	ns := journal.AuthorityNS(inv.Authority)
 	s.env.Journal.Join(ns)
@@ -149,8 +150,16 @@ func (s *Service) Join(ctx context.Context, code string) (treesvc.Report, error)
 		}
 		return sealed, nil
 	}
-	t := treesvc.Ticket{Authority: inv.Authority, InviterKey: inv.InviterKey, Inviter: inv.Inviter}
+	t := treesvc.Ticket{Authority: inv.Authority, InviterKey: inv.InviterKey, Inviter: inv.Inviter,
+		Addrs: addrBytes(inv.Addrs), ExpiryMs: inv.ExpiryMs}
 	rep, err := s.tree.Join(ctx, t, request)
+	if errors.Is(err, invite.ErrRefused) {
+		// A used invitation is refused like any other: say what to do if
+		// this device's earlier join of it was cut before the reply.
+		return treesvc.Report{}, fmt.Errorf("%w (invitation used, expired or unknown at the inviter; "+
+			"if an earlier join with this code was interrupted before the inviter replied, it cannot resume: %w)",
+			err, treesvc.ErrRejoinNeeded)
+	}
 	if err != nil {
 		return treesvc.Report{}, err
 	}
@@ -164,13 +173,13 @@ func (s *Service) Join(ctx context.Context, code string) (treesvc.Report, error)
 // ceremony for the candidate (invite.JoinFunc).
 func (s *Service) onJoin(ctx context.Context, inv invite.Invite, c invite.Candidate) ([]byte, uint64, error) {
 	d := journal.DeviceIDOf(c.DeviceKey)
-	s.book.learn(d, c.Peer)
+	s.book.learn(inv.Authority, d, c.Peer)
 	hs, targets := s.hintsFor(inv.Authority, c)
 	s.sendHints(ctx, inv.Authority, targets, hs)
 	rep, err := s.tree.Propose(ctx, inv.Authority, treesvc.Change{Kind: tree.AddLeaf,
 		Add: &treesvc.Candidate{DeviceKey: c.DeviceKey, DHKey: c.DHKey, Peer: c.Peer}})
 	if err != nil {
-		s.book.forget(d)
+		s.book.forget(inv.Authority, d)
 		s.log.Warn("join ceremony failed", "authority", inv.Authority, "device", d, "err", err)
 		return nil, 0, err
 	}

@@ -1,7 +1,6 @@
 package authsvc
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -22,17 +21,24 @@ type addrSink interface {
 // DevicePeer: "Authority-scope sends ... resolve DeviceId ↔ peer.ID only
 // through DevicePeer facts"), plus the devices the journal cannot know
 // yet: a joiner (its verified JoinRequest, until its own DevicePeer fact
-// arrives) and, on a joiner, its inviter (the invitation). It re-reads
-// the DevicePeer registers of an authority namespace only when the
-// namespace's journal version changed. Safe for concurrent use.
+// arrives) and, on a joiner, its inviter (the invitation). Every lookup
+// is scoped to one authority: it reads only that authority's DevicePeer
+// registers, the mappings learned for its joins and the hints about it,
+// so a device of another authority this node belongs to cannot redirect
+// its lookups. It re-reads an authority namespace's DevicePeer registers
+// only when the namespace's journal version changed. Safe for
+// concurrent use.
 type peerBook struct {
 	j     *journal.Journal
 	sink  addrSink
 	self  journal.DeviceID
 	selfP peer.ID
 
-	mu    sync.Mutex
-	extra map[journal.DeviceID]peer.ID
+	mu sync.Mutex
+	// extra holds, per authority, mappings learned outside the journal
+	// for a join of that authority (a joiner's verified request, the
+	// invitation's inviter).
+	extra map[journal.AuthorityID]map[journal.DeviceID]peer.ID
 	// hints holds, per authority, the last accepted hint frame's
 	// mappings (≤ maxHints each): a frame replaces its authority's set,
 	// so the book stays bounded however many frames a sender sends.
@@ -52,55 +58,39 @@ type devicePeer struct {
 }
 
 func newPeerBook(j *journal.Journal, sink addrSink, self journal.DeviceID, selfP peer.ID) *peerBook {
-	return &peerBook{j: j, sink: sink, self: self, selfP: selfP, extra: map[journal.DeviceID]peer.ID{},
+	return &peerBook{j: j, sink: sink, self: self, selfP: selfP,
+		extra: map[journal.AuthorityID]map[journal.DeviceID]peer.ID{},
 		hints: map[journal.AuthorityID]map[journal.DeviceID]peer.ID{}, byNS: map[journal.Namespace]nsPeers{}}
 }
 
-// PeerOf implements treesvc.Peers: this device, else the device's own
-// DevicePeer fact, else a learned mapping (a joiner's verified request,
-// an inviter's invitation), else an inviter's hint.
-func (b *peerBook) PeerOf(d journal.DeviceID) (peer.ID, bool) {
+// PeerOf implements treesvc.Peers for authority aid: this device, else
+// the device's own DevicePeer fact in aid's namespace, else a mapping
+// learned for a join of aid (a joiner's verified request, an inviter's
+// invitation), else a hint about aid.
+func (b *peerBook) PeerOf(aid journal.AuthorityID, d journal.DeviceID) (peer.ID, bool) {
 	if d == b.self {
 		return b.selfP, true
 	}
-	if p, ok := b.factPeer(d); ok {
+	if p, ok := b.factPeer(aid, d); ok {
 		return p, true
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if p, ok := b.extra[d]; ok {
+	if p, ok := b.extra[aid][d]; ok {
 		return p, true
 	}
-	return b.hintedLocked(d)
+	p, ok := b.hints[aid][d]
+	return p, ok
 }
 
-// hintedLocked resolves d through hints, preferring the smallest
-// AuthorityId's when authorities disagree (deterministic).
-func (b *peerBook) hintedLocked(d journal.DeviceID) (peer.ID, bool) {
-	var best journal.AuthorityID
-	var out peer.ID
-	found := false
-	for aid, hs := range b.hints {
-		if p, ok := hs[d]; ok && (!found || bytes.Compare(aid[:], best[:]) < 0) {
-			best, out, found = aid, p, true
-		}
-	}
-	return out, found
-}
-
-// factPeer resolves d through DevicePeer facts only.
-func (b *peerBook) factPeer(d journal.DeviceID) (peer.ID, bool) {
+// factPeer resolves d through aid's DevicePeer facts only.
+func (b *peerBook) factPeer(aid journal.AuthorityID, d journal.DeviceID) (peer.ID, bool) {
+	ns := journal.AuthorityNS(aid)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refreshLocked()
-	var best devicePeer
-	found := false
-	for _, np := range b.byNS {
-		if dp, ok := np.peers[d]; ok && (!found || dp.seq > best.seq) {
-			best, found = dp, true
-		}
-	}
-	return best.peer, found
+	b.refreshLocked(ns)
+	dp, ok := b.byNS[ns].peers[d]
+	return dp.peer, ok
 }
 
 // ownSeq is the largest Seq of this device's own DevicePeer facts in ns
@@ -108,7 +98,7 @@ func (b *peerBook) factPeer(d journal.DeviceID) (peer.ID, bool) {
 func (b *peerBook) ownSeq(ns journal.Namespace) uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refreshLocked()
+	b.refreshLocked(ns)
 	return b.byNS[ns].peers[b.self].seq
 }
 
@@ -127,38 +117,45 @@ func (b *peerBook) setHints(aid journal.AuthorityID, hs []Hint) {
 	b.hints[aid] = m
 }
 
-// learn records d → p outside the journal (a joiner or an inviter).
-func (b *peerBook) learn(d journal.DeviceID, p peer.ID) {
+// learn records d → p outside the journal for a join of aid (a joiner
+// or an inviter).
+func (b *peerBook) learn(aid journal.AuthorityID, d journal.DeviceID, p peer.ID) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.extra[d] = p
+	if b.extra[aid] == nil {
+		b.extra[aid] = map[journal.DeviceID]peer.ID{}
+	}
+	b.extra[aid][d] = p
 }
 
-// forget drops a learned mapping once the journal has the device's own
-// fact (or the join failed).
-func (b *peerBook) forget(d journal.DeviceID) {
+// forget drops a mapping learned for aid once the journal has the
+// device's own fact (or the join failed).
+func (b *peerBook) forget(aid journal.AuthorityID, d journal.DeviceID) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.extra, d)
+	delete(b.extra[aid], d)
+	if len(b.extra[aid]) == 0 {
+		delete(b.extra, aid)
+	}
 }
 
-// refreshLocked re-reads the DevicePeer registers of every authority
-// namespace whose version changed and hands their addresses to the sink.
-func (b *peerBook) refreshLocked() {
-	for _, ns := range b.j.Members() {
-		if ns.Kind != journal.KindAuthority {
-			continue
-		}
-		v := b.j.Version(ns)
-		if cur, ok := b.byNS[ns]; ok && cur.version == v {
-			continue
-		}
-		peers := readDevicePeers(b.j, ns)
-		b.byNS[ns] = nsPeers{version: v, peers: peers}
-		for d, dp := range peers {
-			if d != b.self && b.sink != nil {
-				b.sink.AddAddrs(dp.peer, dp.addrs)
-			}
+// refreshLocked re-reads the DevicePeer registers of authority namespace
+// ns if its version changed (none unless the journal holds ns) and hands
+// their addresses to the sink.
+func (b *peerBook) refreshLocked(ns journal.Namespace) {
+	if ns.Kind != journal.KindAuthority || !b.j.IsMember(ns) {
+		delete(b.byNS, ns)
+		return
+	}
+	v := b.j.Version(ns)
+	if cur, ok := b.byNS[ns]; ok && cur.version == v {
+		return
+	}
+	peers := readDevicePeers(b.j, ns)
+	b.byNS[ns] = nsPeers{version: v, peers: peers}
+	for d, dp := range peers {
+		if d != b.self && b.sink != nil {
+			b.sink.AddAddrs(dp.peer, dp.addrs)
 		}
 	}
 }

@@ -146,6 +146,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.sync.attach(s.tree); err != nil {
 		return errors.Join(fmt.Errorf("authsvc: sync: %w", err), inv.Close())
 	}
+	resumed := s.prepareResumes(ctx)
 	if err := s.tree.Start(ctx); err != nil {
 		return errors.Join(fmt.Errorf("authsvc: %w", err), s.tree.Close(), s.sync.detach(), inv.Close())
 	}
@@ -159,6 +160,10 @@ func (s *Service) Start(ctx context.Context) error {
 	s.announceAll(ctx)
 	s.wg.Add(1)
 	go s.addrLoop(loop)
+	if len(resumed) > 0 {
+		s.wg.Add(1)
+		go s.announceWhenListed(loop, resumed)
+	}
 	return nil
 }
 

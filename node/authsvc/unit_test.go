@@ -157,7 +157,8 @@ func TestPeerBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns := journal.AuthorityNS(journal.AuthorityID{5})
+	aid := journal.AuthorityID{5}
+	ns := journal.AuthorityNS(aid)
 	j.Join(ns)
 	me, b, c := testDevice(t, 1), testDevice(t, 2), testDevice(t, 3)
 	pMe, pB1, pB2, pC := testPeer(t, 11), testPeer(t, 12), testPeer(t, 13), testPeer(t, 14)
@@ -174,34 +175,85 @@ func TestPeerBook(t *testing.T) {
 	}
 	sink := &sinkRec{got: map[peer.ID][]ma.Multiaddr{}}
 	book := newPeerBook(j, sink, me.ID, pMe)
-	if p, ok := book.PeerOf(me.ID); !ok || p != pMe {
+	if p, ok := book.PeerOf(aid, me.ID); !ok || p != pMe {
 		t.Fatalf("self: %v %v", p, ok)
 	}
-	if p, ok := book.PeerOf(b.ID); !ok || p != pB2 {
+	if p, ok := book.PeerOf(aid, b.ID); !ok || p != pB2 {
 		t.Fatalf("b: %v %v, want the newer fact's %v", p, ok, pB2)
 	}
 	if len(sink.got[pB2]) != 1 || !sink.got[pB2][0].Equal(addr) {
 		t.Fatalf("sink got %v", sink.got)
 	}
-	if _, ok := book.PeerOf(c.ID); ok {
+	if _, ok := book.PeerOf(aid, c.ID); ok {
 		t.Fatal("a fact signed by another device's key resolved c")
 	}
-	book.setHints(journal.AuthorityID{5}, []Hint{{Device: c.ID, Peer: pC}})
-	if p, ok := book.PeerOf(c.ID); !ok || p != pC {
+	book.setHints(aid, []Hint{{Device: c.ID, Peer: pC}})
+	if p, ok := book.PeerOf(aid, c.ID); !ok || p != pC {
 		t.Fatalf("hinted c: %v %v", p, ok)
 	}
-	book.learn(c.ID, pB1)
-	if p, _ := book.PeerOf(c.ID); p != pB1 {
+	book.learn(aid, c.ID, pB1)
+	if p, _ := book.PeerOf(aid, c.ID); p != pB1 {
 		t.Fatalf("learned mapping does not beat a hint: %v", p)
 	}
 	book.setHints(journal.AuthorityID{6}, []Hint{{Device: b.ID, Peer: pC}})
-	book.learn(b.ID, pC)
-	if p, _ := book.PeerOf(b.ID); p != pB2 {
+	book.learn(aid, b.ID, pC)
+	if p, _ := book.PeerOf(aid, b.ID); p != pB2 {
 		t.Fatalf("b's own fact must beat learned/hinted mappings, got %v", p)
 	}
-	book.forget(c.ID)
-	if p, _ := book.PeerOf(c.ID); p != pC {
+	book.forget(aid, c.ID)
+	if p, _ := book.PeerOf(aid, c.ID); p != pC {
 		t.Fatalf("after forget: %v, want the hint", p)
+	}
+}
+
+// TestPeerLookupsScopedToAuthority: this device belongs to authorities A
+// and B. A device of B (or B's inviter) hints a false peer for A's
+// fact-less joiner under B; A's lookups ignore it and read only A's
+// DevicePeer registers, A's learned mappings and A's hints. Likewise a
+// device's DevicePeer fact in B and a mapping learned for B's join do not
+// resolve it for A.
+func TestPeerLookupsScopedToAuthority(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, dssync.MutexWrap(ds.NewMapDatastore()), journal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aidA, aidB := journal.AuthorityID{0xa}, journal.AuthorityID{0xb}
+	nsB := journal.AuthorityNS(aidB)
+	j.Join(journal.AuthorityNS(aidA))
+	j.Join(nsB)
+	me, joiner, other := testDevice(t, 1), testDevice(t, 2), testDevice(t, 3)
+	pMe, pJoiner, pEvil, pOther := testPeer(t, 21), testPeer(t, 22), testPeer(t, 23), testPeer(t, 24)
+	if _, err := j.Add(ctx, nsB, time.Now(), devicePeerFact(nsB, other, pOther, nil, 1)); err != nil {
+		t.Fatal(err)
+	}
+	book := newPeerBook(j, nil, me.ID, pMe)
+
+	// B's hint about A's joiner: no answer for A.
+	book.setHints(aidB, []Hint{{Device: joiner.ID, Peer: pEvil}})
+	if p, ok := book.PeerOf(aidA, joiner.ID); ok {
+		t.Fatalf("a hint about B resolved A's joiner to %s", p)
+	}
+	// A's own hint resolves it, and B's hint does not override it.
+	book.setHints(aidA, []Hint{{Device: joiner.ID, Peer: pJoiner}})
+	book.setHints(aidB, []Hint{{Device: joiner.ID, Peer: pEvil}})
+	if p, ok := book.PeerOf(aidA, joiner.ID); !ok || p != pJoiner {
+		t.Fatalf("A's joiner resolved to %v %v, want A's hint %s", p, ok, pJoiner)
+	}
+	if p, ok := book.PeerOf(aidB, joiner.ID); !ok || p != pEvil {
+		t.Fatalf("B's lookups must still see B's hint: %v %v", p, ok)
+	}
+	// A mapping learned for B's join does not beat (or replace) A's hint.
+	book.learn(aidB, joiner.ID, pEvil)
+	if p, _ := book.PeerOf(aidA, joiner.ID); p != pJoiner {
+		t.Fatalf("a mapping learned for B redirected A's joiner to %s", p)
+	}
+	// A DevicePeer fact in B's namespace resolves the device for B only.
+	if p, ok := book.PeerOf(aidB, other.ID); !ok || p != pOther {
+		t.Fatalf("B's fact: %v %v", p, ok)
+	}
+	if p, ok := book.PeerOf(aidA, other.ID); ok {
+		t.Fatalf("B's DevicePeer fact resolved a device for A: %s", p)
 	}
 }
 
@@ -233,10 +285,10 @@ func TestHintsBounded(t *testing.T) {
 	if n > maxHints {
 		t.Fatalf("book holds %d hinted devices after 50 frames, want ≤ %d", n, maxHints)
 	}
-	if _, ok := book.PeerOf(journal.DeviceID{0, 0, 1}); ok {
+	if _, ok := book.PeerOf(aid, journal.DeviceID{0, 0, 1}); ok {
 		t.Fatal("a replaced frame's hint still resolves")
 	}
-	if q, ok := book.PeerOf(journal.DeviceID{49, 3, 1}); !ok || q != p {
+	if q, ok := book.PeerOf(aid, journal.DeviceID{49, 3, 1}); !ok || q != p {
 		t.Fatalf("latest frame's hint: %v %v", q, ok)
 	}
 }

@@ -59,7 +59,12 @@ type Truster interface {
 // Peers maps DeviceIds to peers (DevicePeer facts and candidates); the
 // node provides it, tests use a map. Safe for concurrent use.
 type Peers interface {
-	PeerOf(d journal.DeviceID) (peer.ID, bool)
+	// PeerOf resolves device d for a ceremony or driver of authority aid.
+	// An implementation must answer from what it learned about aid only
+	// (aid's DevicePeer registers, mappings learned for aid's joins,
+	// hints about aid): a device of another authority this node also
+	// belongs to must not be able to redirect aid's lookups.
+	PeerOf(aid journal.AuthorityID, d journal.DeviceID) (peer.ID, bool)
 }
 
 // Metrics observes the tree service. Implementations must be safe for

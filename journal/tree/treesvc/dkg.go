@@ -14,10 +14,6 @@ import (
 	"github.com/aura-p2p/aura-p2p/journal/tree"
 )
 
-// catchUpTimeout bounds the sync a member runs when a DKGStart names a
-// parent newer than its state (SPEC §4.1 step 3a "else it syncs first").
-const catchUpTimeout = 10 * time.Second
-
 // joining is a Join in progress: the inviter's key is trusted for the
 // DKGStart of the authority until the joiner has synced (SPEC §4.1 step 2).
 type joining struct {
@@ -70,10 +66,16 @@ func (s *Service) selfIndex(st *dkgsvc.Start) uint16 {
 	return 0
 }
 
-// authorise is the dkgsvc Authorise callback (SPEC §4.1 step 3a): this
+// authorise is the dkgsvc Authorise callback (SPEC §4.1 step 3a), run
+// after dkgsvc verified the start's signature under a listed key: this
 // device is listed; the proposer is a current leaf (or, while joining,
-// the inviter); the parent is our current state (after one catch-up sync
-// from the proposer if it is not) and KeyEpoch is S.KeyEpoch+1.
+// the inviter); the parent is our current state and KeyEpoch is
+// S.KeyEpoch+1. A parent that is not our state triggers one gated
+// catch-up sync (catchup.go) only if the proposer is a current leaf or
+// the parent is ahead of ours (members and others gated apart);
+// otherwise, or while the gate is closed,
+// the start is judged on the state we hold, so a flood of bogus starts
+// neither holds handler goroutines nor triggers pulls at will.
 func (s *Service) authorise(st dkgsvc.Start) error {
 	a, err := s.authorityOf(&st)
 	if err != nil {
@@ -92,8 +94,11 @@ func (s *Service) authorise(st dkgsvc.Start) error {
 		}
 		return nil
 	}
-	if cur == nil || cur.Epoch != st.ParentEpoch || cur.Root != st.ParentRoot {
-		cur = s.catchUp(a, st.From)
+	if !atParent(cur, &st) {
+		if !worthCatchUp(cur, &st, prop) {
+			return fmt.Errorf("%w: proposer is not a current leaf", ErrNotMember)
+		}
+		cur = s.catchUp(a, st.From, isMemberKey(cur, prop))
 	}
 	switch {
 	case cur == nil:
@@ -103,29 +108,10 @@ func (s *Service) authorise(st dkgsvc.Start) error {
 	case st.KeyEpoch != cur.KeyEpoch+1:
 		return fmt.Errorf("%w: key epoch %d after %d", ErrBadChange, st.KeyEpoch, cur.KeyEpoch)
 	}
-	for _, l := range cur.Leaves {
-		if l.DeviceKey == prop {
-			return nil
-		}
+	if hasLeafKey(cur, prop) {
+		return nil
 	}
 	return fmt.Errorf("%w: proposer is not a current leaf", ErrNotMember)
-}
-
-// catchUp pulls a's namespace from p and re-reduces; it returns the state.
-func (s *Service) catchUp(a *auth, p peer.ID) *tree.TreeState {
-	ctx, cancel := context.WithTimeout(s.ctx, catchUpTimeout)
-	defer cancel()
-	if s.cfg.Syncer != nil && p != "" {
-		if err := s.cfg.Syncer.Pull(ctx, a.ns, p); err != nil {
-			s.log.Debug("catch-up pull failed", "err", err)
-		}
-	}
-	if err := s.refresh(ctx, a); err != nil {
-		s.log.Debug("catch-up refresh failed", "err", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return a.state()
 }
 
 func isLeaf(st *tree.TreeState, d journal.DeviceID) bool {
@@ -157,7 +143,7 @@ func (s *Service) follow(d *dkgsvc.Service, st dkgsvc.Start) {
 	if err != nil || self == 0 {
 		return
 	}
-	peers, err := s.startPeers(&st)
+	peers, err := s.startPeers(a.aid, &st)
 	if err != nil {
 		s.log.Warn("DKG member without peer", "err", err)
 		return
@@ -181,15 +167,16 @@ func (s *Service) follow(d *dkgsvc.Service, st dkgsvc.Start) {
 	}()
 }
 
-// startPeers resolves every member of st: the proposer is st.From.
-func (s *Service) startPeers(st *dkgsvc.Start) ([]peer.ID, error) {
+// startPeers resolves every member of st (a DKG of aid): the proposer is
+// st.From.
+func (s *Service) startPeers(aid journal.AuthorityID, st *dkgsvc.Start) ([]peer.ID, error) {
 	out := make([]peer.ID, len(st.Members))
 	for i, m := range st.Members {
 		if m.FrostID == st.Proposer && st.From != "" {
 			out[i] = st.From
 			continue
 		}
-		p, ok := s.peerOf(journal.DeviceID(m.ID))
+		p, ok := s.peerOf(aid, journal.DeviceID(m.ID))
 		if !ok {
 			return nil, fmt.Errorf("%w: no peer for device %x", ErrDeviceOffline, m.ID[:4])
 		}
@@ -218,7 +205,7 @@ func (s *Service) runDKG(ctx context.Context, a *auth, st *tree.TreeState, leave
 			peers[i] = add.Peer
 			continue
 		}
-		p, ok := s.peerOf(l.Device)
+		p, ok := s.peerOf(a.aid, l.Device)
 		if !ok {
 			return &OfflineError{Devices: []journal.DeviceID{l.Device},
 				Cause: &dkg.TimeoutError{Missing: []uint16{uint16(i + 1)}}}

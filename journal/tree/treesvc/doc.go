@@ -67,7 +67,18 @@
 //     non-member cannot sync, so a re-joining device with a stale journal
 //     could not check the parent), (ParentEpoch, ParentRoot) is its current
 //     state — after one catch-up Pull from the proposer if not — and
-//     KeyEpoch = S.KeyEpoch+1.
+//     KeyEpoch = S.KeyEpoch+1. dkgsvc checks the start's signature under
+//     a listed key before asking; the catch-up (catchup.go) runs only if
+//     the proposer's key is a current leaf or ParentEpoch is ahead of
+//     ours, at most one at a time and one per 2 s (catchUpInterval) per
+//     authority — current leaves' starts and the others' gated apart, so
+//     outsiders cannot starve a member's catch-up; a start that finds
+//     its gate closed is judged on the state held, so a flood of bogus
+//     starts holds no DKG handler goroutine and cannot trigger pulls at
+//     will. [A start by a device
+//     added on a chain we have not seen, at a parent not ahead of ours,
+//     is refused without a sync: its DKG times out and the proposer
+//     retries after anti-entropy spread the commit.]
 //   - Every DKG this device finishes is also kept at ShareKey(ns, k)/<hex
 //     GroupKey> (shares.go): concurrent ops at one parent run one DKG each
 //     for the same key epoch and dkgsvc's ShareKey(ns, k) holds whichever
@@ -87,7 +98,30 @@
 //     NewKey sealed to its leaf, plus the inviter's reply while joining)
 //     is kept by key epoch and handed to Syncer.SetSecrets, oldest first.
 //   - Join needs Peers to resolve the other resulting members for the DKG
-//     (the node learns them from DevicePeer facts or the invite).
+//     (the node learns them from DevicePeer facts or the invite). Every
+//     lookup names its authority (Peers.PeerOf(aid, d)), so the node can
+//     keep a device of another authority from redirecting it.
+//   - Join is crash-safe once the inviter replied (pending.go): before
+//     the JoinRequest it stores a PendingJoin (Ticket, the invitation's
+//     addresses and expiry) at PendingJoinKey(aid) =
+//     /aura/t/join/<hex AuthorityID>, adds the sealed reply the moment it
+//     arrives (and the DKG's key epoch; the share itself is dkgsvc's), and
+//     deletes it once the reduced state lists this device. A failed
+//     request deletes it; a failure after the reply (ctx, Close, crash)
+//     keeps it. Start (after loading the authorities) resumes every
+//     record in the background: trust the inviter, install the secret
+//     (Syncer.SetSecrets before a Genesis is reduced), pull from the
+//     inviter with the join backoff until listed, for at most
+//     ResumeJoinTimeout (5 min) per Start; giving up logs a warning and
+//     keeps the record for the next Start. A record is dropped at Start
+//     when this device is already listed, when the invitation expired
+//     (ExpiryMs), or when it holds no sealed reply: sync Refs need the
+//     AuthoritySecret, so a join cut before the reply cannot catch up and
+//     the invitation is spent — ErrRejoinNeeded is logged and a member
+//     must mint a new invitation. Join on an authority with a record
+//     stops its resumption and replaces the record. PendingJoins lists
+//     the records for the node (it makes each inviter dialable before
+//     Start).
 //
 // # Invariants
 //
@@ -120,6 +154,15 @@
 //   - A restarted Service on the same stores resumes the same state and
 //     secrets and takes part in the next consensus and DKG:
 //     restart_test.go TestRestartResumes.
+//   - A joiner closed after the inviter's reply but before it was listed
+//     resumes on the same stores at the next Start, ends listed, in
+//     agreement, holding the applied key epoch's secret, takes part in
+//     the next NewKey ceremony and drops its record:
+//     resume_test.go TestJoinResumesAfterRestart. A join cut before the
+//     reply leaves the device outside the authority and its record is
+//     dropped at Start (re-invite needed): TestJoinCrashBeforeReply.
+//     Stored records never panic the decoder and round-trip:
+//     FuzzDecodePending.
 //   - A device whose share of the applied key is lost still Starts,
 //     follows the state, gets a share from the next NewKey DKG and then
 //     signs: lostshare_test.go TestRestartWithoutShare.
@@ -128,6 +171,12 @@
 //     parent, wrong key epoch) and calls after Close get their typed
 //     errors: errors_test.go TestTypedErrors, TestPolicyFor,
 //     TestConfigValidate.
+//   - A flood of DKGStarts signed by an outsider's own listed key: at a
+//     parent not ahead of ours none triggers a pull; claiming a parent
+//     ahead, at most one pull runs at a time and one per catchUpInterval,
+//     and every other Authorise returns at once; a current leaf's start
+//     still gets its own catch-up meanwhile:
+//     catchup_test.go TestBogusStartFloodBounded.
 //
 // Benchmark: bench_test.go TestTreeUpdateLatency (25 ms links, virtual
 // time; DKG and consensus time per AddLeaf/RemoveLeaf at N = 3..4 against

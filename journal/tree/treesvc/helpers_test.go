@@ -29,7 +29,7 @@ type peerMap struct {
 	m  map[journal.DeviceID]peer.ID
 }
 
-func (p *peerMap) PeerOf(d journal.DeviceID) (peer.ID, bool) {
+func (p *peerMap) PeerOf(_ journal.AuthorityID, d journal.DeviceID) (peer.ID, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	q, ok := p.m[d]

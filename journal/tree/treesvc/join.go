@@ -26,7 +26,10 @@ const (
 // pulls from the inviter until the reduced state lists this device; then
 // the authority runs like any other (driver started) and Join returns the
 // Report of the commit that added it (Path "join" if that commit is not
-// found, DKG = this device's DKG time).
+// found, DKG = this device's DKG time). The join is kept in the
+// datastore from the request until listed (PendingJoinKey; doc.go,
+// pending.go): a Service closed or killed after the reply resumes it at
+// the next Start; a pending join of the same authority is replaced.
 func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.Context) ([]byte, error)) (Report, error) {
 	if s.cfg.Syncer == nil {
 		return Report{}, fmt.Errorf("%w: Join needs a Syncer", ErrConfig)
@@ -38,6 +41,7 @@ func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.C
 	if err != nil {
 		return Report{}, err
 	}
+	s.stopResume(a) // a stale pending join of aid is replaced
 	jn := &joining{ticket: t, dkg: make(chan dkgOutcome, 1)}
 	s.mu.Lock()
 	a.joining = jn
@@ -47,39 +51,96 @@ func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.C
 		a.joining = nil
 		s.mu.Unlock()
 	}()
-	if tr, ok := s.cfg.Syncer.(Truster); ok {
-		if err := tr.Trust(ctx, ns, tree.DeviceIDOf(t.InviterKey), t.InviterKey, t.Inviter); err != nil {
-			return Report{}, fmt.Errorf("treesvc: trust inviter: %w", err)
-		}
+	if err := s.trustInviter(ctx, ns, t); err != nil {
+		return Report{}, err
+	}
+	rec := PendingJoin{Authority: t.Authority, InviterKey: t.InviterKey, Inviter: t.Inviter, Addrs: t.Addrs, ExpiryMs: t.ExpiryMs}
+	if err := s.savePending(ctx, rec); err != nil {
+		return Report{}, err
 	}
 	sealed, err := request(ctx)
 	if err != nil {
+		// Nothing to resume without the reply (see ErrRejoinNeeded).
+		s.dropPending(s.ctx, t.Authority)
 		return Report{}, fmt.Errorf("treesvc: join request: %w", err)
 	}
-	var out dkgOutcome
-	select {
-	case out = <-jn.dkg:
-	case <-ctx.Done():
-		return Report{}, ctx.Err()
-	case <-s.ctx.Done():
-		return Report{}, ErrClosed
-	}
-	if out.err != nil {
-		return Report{}, fmt.Errorf("treesvc: join DKG: %w", out.err)
-	}
-	secret, err := seal.Open(s.cfg.Device.DH, sealed)
+	out, err := s.keepReply(ctx, jn, rec, sealed)
 	if err != nil {
-		return Report{}, fmt.Errorf("treesvc: inviter's sealed secret: %w", err)
+		return Report{}, err
+	}
+	secret, err := openSealed(s.cfg.Device, sealed)
+	if err != nil {
+		s.dropPending(s.ctx, t.Authority)
+		return Report{}, err
 	}
 	s.mu.Lock()
 	a.secrets[out.keyEpoch] = secret
 	s.mu.Unlock()
 	if err := s.waitListed(ctx, a, t); err != nil {
-		return Report{}, err
+		return Report{}, err // the record stays: the next Start resumes
 	}
+	s.dropPending(s.ctx, t.Authority)
 	rep := s.joinReport(a)
 	rep.DKG, rep.Total = out.took, s.cfg.Now().Sub(t0)
 	return rep, nil
+}
+
+// trustInviter trusts t's inviter for ns in the Syncer (if a Truster).
+func (s *Service) trustInviter(ctx context.Context, ns journal.Namespace, t Ticket) error {
+	if tr, ok := s.cfg.Syncer.(Truster); ok {
+		if err := tr.Trust(ctx, ns, tree.DeviceIDOf(t.InviterKey), t.InviterKey, t.Inviter); err != nil {
+			return fmt.Errorf("treesvc: trust inviter: %w", err)
+		}
+	}
+	return nil
+}
+
+// keepReply persists the inviter's reply at once (with its key epoch if
+// the joiner's DKG already reported it), then waits for the DKG outcome
+// and stores its key epoch too.
+func (s *Service) keepReply(ctx context.Context, jn *joining, rec PendingJoin, sealed []byte) (dkgOutcome, error) {
+	rec.Sealed = sealed
+	var out dkgOutcome
+	have := false
+	select {
+	case out = <-jn.dkg:
+		have = out.err == nil
+		if have {
+			rec.KeyEpoch = out.keyEpoch
+		}
+	default:
+	}
+	if err := s.savePending(ctx, rec); err != nil {
+		return dkgOutcome{}, err
+	}
+	if !have && out.err == nil {
+		select {
+		case out = <-jn.dkg:
+		case <-ctx.Done():
+			return dkgOutcome{}, ctx.Err()
+		case <-s.ctx.Done():
+			return dkgOutcome{}, ErrClosed
+		}
+	}
+	if out.err != nil {
+		return dkgOutcome{}, fmt.Errorf("treesvc: join DKG: %w", out.err)
+	}
+	if !have {
+		rec.KeyEpoch = out.keyEpoch
+		if err := s.savePending(ctx, rec); err != nil {
+			return dkgOutcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// openSealed opens the inviter's sealed AuthoritySecret with d's DH key.
+func openSealed(d Device, sealed []byte) ([]byte, error) {
+	secret, err := seal.Open(d.DH, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("treesvc: inviter's sealed secret: %w", err)
+	}
+	return secret, nil
 }
 
 // waitListed exports the secrets and pulls from the inviter until the

@@ -196,7 +196,7 @@ func (s *Service) settle(ctx context.Context, a *auth) error {
 			if l.Device == s.self {
 				continue
 			}
-			if p, ok := s.peerOf(l.Device); ok {
+			if p, ok := s.peerOf(a.aid, l.Device); ok {
 				pctx, cancel := context.WithTimeout(ctx, settlePullTimeout)
 				if err := s.cfg.Syncer.Pull(pctx, a.ns, p); err != nil {
 					s.log.Debug("settle pull failed", "err", err)

@@ -305,12 +305,13 @@ func (s *Service) resolve(ctx context.Context, a *auth, res *tree.Result) {
 	}
 }
 
-// peerOf resolves a device to its peer (this device: Self).
-func (s *Service) peerOf(d journal.DeviceID) (peer.ID, bool) {
+// peerOf resolves a device of authority aid to its peer (this device:
+// Self).
+func (s *Service) peerOf(aid journal.AuthorityID, d journal.DeviceID) (peer.ID, bool) {
 	if d == s.self {
 		return s.cfg.Self, true
 	}
-	return s.cfg.Peers.PeerOf(d)
+	return s.cfg.Peers.PeerOf(aid, d)
 }
 
 // witnessPeers adapts Peers to driver.Peers over a's current leaves.
@@ -320,7 +321,7 @@ type witnessPeers struct {
 }
 
 func (w *witnessPeers) PeerOf(x consensus.WitnessID) (peer.ID, bool) {
-	return w.s.peerOf(journal.DeviceID(x))
+	return w.s.peerOf(w.a.aid, journal.DeviceID(x))
 }
 
 func (w *witnessPeers) WitnessOf(p peer.ID) (consensus.WitnessID, bool) {
@@ -331,7 +332,7 @@ func (w *witnessPeers) WitnessOf(p peer.ID) (consensus.WitnessID, bool) {
 		return consensus.WitnessID{}, false
 	}
 	for _, l := range st.Leaves {
-		if q, ok := w.s.peerOf(l.Device); ok && q == p {
+		if q, ok := w.s.peerOf(w.a.aid, l.Device); ok && q == p {
 			return consensus.WitnessID(l.Device), true
 		}
 	}

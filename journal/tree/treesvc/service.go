@@ -29,6 +29,8 @@ type auth struct {
 	opened    map[journal.EntryID]bool // entries whose SealedSecrets were examined
 	committed map[[32]byte]struct{}    // cids the driver committed, not yet resolved
 	joining   *joining                 // non-nil while Join runs
+	catchUp   catchUpGate              // DKGStart catch-up rate limit (catchup.go)
+	resume    *resumer                 // non-nil while a pending join resumes (pending.go)
 
 	// guarded by refreshMu:
 	drv         *driver.Service
@@ -106,7 +108,7 @@ func (s *Service) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.resumeJoins(ctx)
 }
 
 // load adopts ns if this device is a current leaf of its reduced state.

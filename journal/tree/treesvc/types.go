@@ -53,6 +53,11 @@ type Ticket struct {
 	Authority  journal.AuthorityID
 	InviterKey [32]byte // InviterDeviceKey
 	Inviter    peer.ID
+	// Addrs (the inviter's binary multiaddrs) and ExpiryMs (the
+	// invitation's expiry, Unix ms, 0 ⇒ none) are kept in the pending-join
+	// record (pending.go) for a restarted node; Join does not use them.
+	Addrs    [][]byte
+	ExpiryMs int64
 }
 
 // View is the JSON-friendly reduced state of an authority (hex strings).

@@ -1,0 +1,85 @@
+package authsvc
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
+)
+
+// prepareResumes makes the inviter of every pending join (a device.join
+// whose daemon stopped after the AddLeaf, treesvc pending.go) dialable
+// again before the tree service's Start resumes it: the invitation's
+// addresses go to the peerstore and the inviter's DeviceId → peer to the
+// book. The tree service trusts the inviter for sync itself.
+func (s *Service) prepareResumes(ctx context.Context) []journal.AuthorityID {
+	recs, err := treesvc.PendingJoins(ctx, s.env.Datastore)
+	if err != nil {
+		s.log.Warn("pending joins not read", "err", err)
+		return nil
+	}
+	var out []journal.AuthorityID
+	for _, p := range recs {
+		if p.Sealed != nil {
+			out = append(out, p.Authority)
+		}
+		var addrs []multiaddr.Multiaddr
+		for _, b := range p.Addrs {
+			if a, err := multiaddr.NewMultiaddrBytes(b); err == nil {
+				addrs = append(addrs, a)
+			}
+		}
+		if len(addrs) > 0 {
+			s.env.Host.AddAddrs(p.Inviter, addrs)
+		}
+		s.book.learn(p.Authority, journal.DeviceIDOf(p.InviterKey), p.Inviter)
+		s.log.Info("resuming pending join", "authority", p.Authority.String(), "inviter", p.Inviter,
+			"have_secret", p.Sealed != nil)
+	}
+	return out
+}
+
+// resumePoll is how often announceWhenListed checks a resumed join.
+const resumePoll = 250 * time.Millisecond
+
+// announceWhenListed writes this device's DevicePeer fact into each
+// authority of a resumed join once the tree service lists this device
+// there (Start's announceAll ran before), for at most
+// treesvc.ResumeJoinTimeout.
+func (s *Service) announceWhenListed(ctx context.Context, aids []journal.AuthorityID) {
+	defer s.wg.Done()
+	ctx, cancel := context.WithTimeout(ctx, treesvc.ResumeJoinTimeout)
+	defer cancel()
+	t := time.NewTicker(resumePoll)
+	defer t.Stop()
+	for len(aids) > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		aids = slices.DeleteFunc(aids, func(aid journal.AuthorityID) bool {
+			if !slices.Contains(s.tree.Authorities(), aid) {
+				return false
+			}
+			if err := s.announce(ctx, aid); err != nil {
+				s.log.Warn("device peer fact not written", "authority", aid, "err", err)
+			}
+			return true
+		})
+	}
+}
+
+// addrBytes is the binary form of an invitation's addresses (kept in the
+// pending-join record).
+func addrBytes(addrs []multiaddr.Multiaddr) [][]byte {
+	out := make([][]byte, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a.Bytes())
+	}
+	return out
+}
