@@ -109,7 +109,8 @@ func (t *telemetry) authorityConfig() authsvc.Config {
 	if t.svc == nil {
 		return authsvc.Config{}
 	}
-	return authsvc.Config{DKGMetrics: t.svc.DKG, Metrics: t.svc.Authority}
+	return authsvc.Config{DKGMetrics: t.svc.DKG, Metrics: t.svc.Authority,
+		ConsensusMetrics: t.svc.Consensus, SyncMetrics: t.svc.Sync}
 }
 
 // controlMetrics is the control server's Metrics (nil when metrics are off).

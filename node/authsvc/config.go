@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aura-p2p/aura-p2p/consensus/dkgsvc"
+	"github.com/aura-p2p/aura-p2p/consensus/driver"
+	jsync "github.com/aura-p2p/aura-p2p/journal/sync"
 	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
 )
 
@@ -55,6 +57,12 @@ type Config struct {
 	TreeMetrics treesvc.Metrics
 	// DKGMetrics observes the tree service's DKG service; nil ⇒ none.
 	DKGMetrics dkgsvc.Metrics
+	// ConsensusMetrics observes the authorities' consensus drivers; nil ⇒
+	// none.
+	ConsensusMetrics driver.Metrics
+	// SyncMetrics observes the authority anti-entropy service when this
+	// package starts its own (see doc.go "Sync"); nil ⇒ none.
+	SyncMetrics jsync.Metrics
 	// Metrics observes this package; nil ⇒ NopMetrics.
 	Metrics Metrics
 }

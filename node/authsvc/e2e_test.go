@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aura-p2p/aura-p2p/consensus/driver"
 	"github.com/aura-p2p/aura-p2p/control"
 	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
 	"github.com/aura-p2p/aura-p2p/node"
@@ -28,7 +30,18 @@ type daemon struct {
 	n          *node.Node
 	auth       *authsvc.Authority
 	done       bool
+	// commits counts consensus commits its drivers reported (the daemon
+	// wires ConsensusMetrics into every authority's driver).
+	commits atomic.Int64
 }
+
+// commitCounter counts driver CommitLatency observations.
+type commitCounter struct {
+	driver.NopMetrics
+	n *atomic.Int64
+}
+
+func (c commitCounter) CommitLatency(uint8, time.Duration) { c.n.Add(1) }
 
 func startDaemon(t *testing.T, name string, dkgTimeout time.Duration) *daemon {
 	t.Helper()
@@ -52,7 +65,7 @@ func startDaemon(t *testing.T, name string, dkgTimeout time.Duration) *daemon {
 // open opens and starts the node of d.dir.
 func (d *daemon) open() {
 	d.t.Helper()
-	d.auth = authsvc.New(authsvc.Config{DKGTimeout: d.dkgTimeout})
+	d.auth = authsvc.New(authsvc.Config{DKGTimeout: d.dkgTimeout, ConsensusMetrics: commitCounter{n: &d.commits}})
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("AURA_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("node", d.name)
@@ -219,6 +232,9 @@ func TestDaemonsCreateInviteJoinRemove(t *testing.T) {
 	t.Logf("remove b: %+v", rm)
 	if rm.Path == "" || rm.Path == "single" || rm.Epoch != v.Epoch+1 {
 		t.Fatalf("remove result %+v after epoch %d", rm, v.Epoch)
+	}
+	if a.commits.Load() == 0 {
+		t.Fatal("the proposer's consensus driver reported no commit to ConsensusMetrics")
 	}
 	v = agree(ctx, t, aid, 2, a, c)
 	if v.Root != rm.Root {

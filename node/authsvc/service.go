@@ -110,6 +110,7 @@ func newService(cfg Config, env node.Env) (*Service, error) {
 		joins: map[journal.DeviceID]treesvc.Report{}}
 	s.book = newPeerBook(env.Journal, env.Host, env.Device.ID, s.self)
 	s.sync = newNodeSyncer(env, log)
+	s.sync.metrics = cfg.SyncMetrics
 	var syncer treesvc.Syncer = s.sync
 	if cfg.Syncer != nil {
 		syncer = cfg.Syncer
@@ -119,6 +120,7 @@ func newService(cfg Config, env node.Env) (*Service, error) {
 		Sender: env.Sender, Journal: env.Journal, Datastore: env.Datastore, Peers: s.book, Syncer: syncer,
 		FallbackTopic: cfg.FallbackTopic, DKGTimeout: cfg.DKGTimeout, Now: cfg.Now,
 		Settle: cfg.Settle, Logger: log.With("sub", "tree"), Metrics: cfg.TreeMetrics, DKGMetrics: cfg.DKGMetrics,
+		DriverMetrics: cfg.ConsensusMetrics,
 	}
 	t, err := treesvc.New(tcfg)
 	if err != nil {

@@ -40,6 +40,8 @@ type nodeSyncer struct {
 	env node.Env
 	log *slog.Logger
 	cfg jsync.ServiceConfig
+	// metrics observes the sync service started here (nil ⇒ its default).
+	metrics jsync.Metrics
 
 	mu     sync.Mutex
 	svc    *jsync.Service
@@ -78,6 +80,9 @@ func (y *nodeSyncer) attach(t refresher) error {
 		c.Logger = y.log
 		c.Liveness, c.Reporter = y.env.Host, y.env.Host
 		c.Registry = Registry()
+		if y.metrics != nil {
+			c.Metrics = y.metrics
+		}
 		c.OnStored = y.onStored
 		var err error
 		if svc, err = jsync.NewService(y.env.Sender, y.env.Journal, c); err != nil {

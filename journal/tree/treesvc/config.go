@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aura-p2p/aura-p2p/consensus/dkgsvc"
+	"github.com/aura-p2p/aura-p2p/consensus/driver"
 	"github.com/aura-p2p/aura-p2p/flow"
 	"github.com/aura-p2p/aura-p2p/journal"
 )
@@ -145,6 +146,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics observes the service; nil ⇒ NopMetrics.
 	Metrics Metrics
+	// DriverMetrics observes every authority's consensus driver (and its
+	// core); nil ⇒ driver.NopMetrics.
+	DriverMetrics driver.Metrics
 	// DKGMetrics is handed to the internal dkgsvc.Service; nil ⇒ none.
 	DKGMetrics dkgsvc.Metrics
 }

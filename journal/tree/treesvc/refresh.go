@@ -232,6 +232,7 @@ func (s *Service) newDriver(ctx context.Context, a *auth, sc *tree.Scope, keys c
 		Authority: a.aid, Sender: s.cfg.Sender, Journal: s.cfg.Journal, Datastore: s.cfg.Datastore,
 		Peers: &witnessPeers{s: s, a: a}, TickInterval: s.cfg.DriverTick, Logger: s.log,
 		OnOutcome: func(o consensus.Outcome) { s.onOutcome(a, o) },
+		Metrics:   s.cfg.DriverMetrics,
 	}
 	if s.cfg.FallbackTopic != "" {
 		s.mu.Lock()
