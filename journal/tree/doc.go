@@ -33,7 +33,7 @@
 // # Scope
 //
 // Belongs here: Policy, Leaf, TreeState, TreeOp, KeyRotation (types.go,
-// encode.go, decode.go), op rules (execute.go, rotation.go), Genesis
+// encode.go, decode.go), their commit size limits (size.go), op rules (execute.go, rotation.go), Genesis
 // validation (genesis.go), the chain walk and its caches (reduce.go,
 // result.go), the authority Scope (scope.go). Not here: commit
 // verification itself (consensus.VerifyCommit, SPEC §5.8, called with a
@@ -95,4 +95,12 @@
 //     a re-reduction after one new commit evaluates once and is
 //     byte-identical to a from-scratch reduction (reduce.go validAt;
 //     TestReReduceEvaluatesOnce §16.42, BenchmarkReduce10kIncremental).
+//   - CommitFactSize is the exact length of the canonical Commit fact of
+//     an op whose NewKey has N members at threshold t (N DKGRound1 of t
+//     commitments, N Confirms, N sealed secrets), CommitFrameSize that of
+//     its consensus Commit frame; Fits/MaxMembers/CheckCommitSize hold them
+//     to journal.MaxFactSize and protocols.MaxConsensusFrame so ceremonies
+//     refuse an oversized change (ErrOpTooLarge) before its DKG (size.go;
+//     size_test.go TestCommitFactSizeMatchesEncoding against real treetest
+//     commits, TestCommitFactSizeLarge up to N = 64, TestMaxMembersTable).
 package tree

@@ -220,7 +220,8 @@ func (s *Service) moved(ctx context.Context, a *auth, st *tree.TreeState) bool {
 }
 
 // buildOp turns c into an op at st (without NewKey) and plans the
-// resulting leaves and policy.
+// resulting leaves and policy; a change whose Commit could not fit is
+// refused here, before the DKG (tree.ErrOpTooLarge).
 func buildOp(st *tree.TreeState, c Change) (*tree.TreeOp, []tree.Leaf, tree.Policy, error) {
 	op := &tree.TreeOp{ParentEpoch: st.Epoch, ParentRoot: st.Root, Version: tree.OpVersion, Kind: c.Kind, Reason: c.Reason}
 	n := len(st.Leaves)
@@ -257,7 +258,25 @@ func buildOp(st *tree.TreeState, c Change) (*tree.TreeOp, []tree.Leaf, tree.Poli
 	if err != nil {
 		return nil, nil, tree.Policy{}, fmt.Errorf("%w: %w", ErrBadChange, err)
 	}
+	if err := checkSize(st, op, c, leaves, pol); err != nil {
+		return nil, nil, tree.Policy{}, err
+	}
 	return op, leaves, pol, nil
+}
+
+// checkSize refuses, before any DKG, an op whose Commit would not fit
+// journal.MaxFactSize or the consensus frame cap (SPEC §10): its NewKey
+// for the resulting N members at threshold M, decided by the current
+// committee's M signers. RotateEpoch without a new key carries no
+// rotation and always fits.
+func checkSize(st *tree.TreeState, op *tree.TreeOp, c Change, leaves []tree.Leaf, pol tree.Policy) error {
+	if op.Kind == tree.RotateEpoch && !c.NewKey {
+		return nil
+	}
+	if err := tree.CheckCommitSize(op, len(leaves), int(pol.M), int(st.Policy.M)); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadChange, err)
+	}
+	return nil
 }
 
 // checkCandidate refuses joiner-controlled keys that would stall or
