@@ -49,7 +49,7 @@
 //     ≤ 256 B) and stores the invite in the registry (node datastore,
 //     /aura/inv/...); device.join parses the code, adds the inviter's
 //     addresses to the peerstore, trusts the inviter for sync, runs
-//     treesvc.Join with invite.Request as the request, and installs the
+//     treesvc.JoinWith with invite.Request as the request, and installs the
 //     new key epoch's sync secret as soon as the sealed secret arrives (so
 //     the first pull does not wait for the tree service to reduce a
 //     Genesis). The inviter's invite.Service OnJoin is treesvc.Propose
@@ -59,11 +59,18 @@
 //     tree service resumes those records, each inviter's addresses go to
 //     the peerstore and its DeviceId → peer to the book, and once a
 //     resumed join is listed its DevicePeer fact is written (polled every
-//     250 ms for at most treesvc.ResumeJoinTimeout; resume.go). A
-//     join cut before the inviter's reply cannot resume (no
-//     AuthoritySecret, so no sync) and its code is spent: an inviter's
-//     refusal is returned with treesvc.ErrRejoinNeeded's advice to ask a
-//     member for a new invitation.
+//     250 ms for at most treesvc.ResumeJoinTimeout; resume.go). The
+//     Ticket's Code is the invitation code (Secret included; local data in
+//     the 0700 data directory): a join cut before the inviter's reply is
+//     re-sent from it, at once while device.join runs and at the next
+//     Start otherwise, through the ResumeRequest installed before the
+//     tree service's Start (resume.go resumeRequest: invite.Request with
+//     the stored invite); the inviter answers this same device with its
+//     stored JoinResult (journal/tree/invite, idempotent join), so
+//     device.join with the same code on the same device is idempotent. An
+//     inviter's refusal (the code used by another device, expired,
+//     unknown) wraps treesvc.ErrRejoinNeeded's advice to ask a member for
+//     a new invitation, and a pending record is then dropped.
 //   - Hints (hints.go, /aura/devpeers/1.0.0) [GO-DECISION]: before an
 //     AddLeaf's DKG the inviter sends every other current device and the
 //     joiner the DeviceId → peer (+ addresses) of every device of the
@@ -114,10 +121,13 @@
 //   - On a node running its own sync service (Keyring) the authority
 //     service adopts it (no second /aura/sync handler) and still writes
 //     its DevicePeer fact (hints_test.go TestAdoptsNodeSync).
-//   - Two real daemons: a completed device.join leaves no pending-join
-//     record, re-using the spent code fails with the re-invite advice, and
-//     at restart a record without the sealed reply (or of an authority the
-//     device is already listed in) is dropped (resume_test.go
+//   - Real daemons: a completed device.join leaves no pending-join
+//     record, the same device joining again with the same code succeeds
+//     (stored reply, no second ceremony), another device with the spent
+//     code fails with the re-invite advice, and at restart a record
+//     without the sealed reply and without a usable code (or of an
+//     authority the device is already listed in) is dropped, the one with
+//     a refused code after its re-sent requests (resume_test.go
 //     TestDaemonJoinPendingRecord).
 //   - Every refusal maps to the sentinel the CLI explains and stays
 //     matchable (unit_test.go TestWireErr).

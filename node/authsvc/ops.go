@@ -3,11 +3,9 @@ package authsvc
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/aura-p2p/aura-p2p/internal/seal"
 	"github.com/aura-p2p/aura-p2p/journal"
 	jsync "github.com/aura-p2p/aura-p2p/journal/sync"
 	"github.com/aura-p2p/aura-p2p/journal/tree"
@@ -109,7 +107,10 @@ func (s *Service) Invite(ctx context.Context, aid journal.AuthorityID, expiry ti
 // Join joins the authority of an invitation code (SPEC §4.1 step 2): it
 // makes the inviter dialable, sends the JoinRequest, takes part in the
 // AddLeaf ceremony's DKG, opens its sealed AuthoritySecret, syncs from
-// the inviter and announces this device's peer.
+// the inviter and announces this device's peer. It is idempotent for this
+// device: if an earlier join with the same code was cut before the
+// inviter's reply (or this device already joined with it), the inviter
+// answers again with its stored reply and no second ceremony runs.
 func (s *Service) Join(ctx context.Context, code string) (treesvc.Report, error) {
 	if err := s.check(); err != nil {
 		return treesvc.Report{}, err
@@ -134,32 +135,12 @@ func (s *Service) Join(ctx context.Context, code string) (treesvc.Report, error)
 		return treesvc.Report{}, err
 	}
 	defer s.sync.untrust(ns)
-	request := func(ctx context.Context) ([]byte, error) {
-		sealed, _, err := invite.Request(ctx, s.env.Sender, inv, c)
-		if err != nil {
-			return nil, err
-		}
-		// Serve the namespace at once under the new key epoch, trusting
-		// the inviter, so the first pull can run before this device has
-		// the Genesis (the tree service exports secrets once it reduces
-		// one).
-		if secret, err := seal.Open(s.dev.DH, sealed); err == nil {
-			if err := s.sync.SetSecrets(ctx, ns, [][]byte{secret}); err != nil {
-				s.log.Warn("join: sync keys not installed", "authority", inv.Authority, "err", err)
-			}
-		}
-		return sealed, nil
+	request := func(ctx context.Context) ([]byte, uint64, error) {
+		return s.requestJoin(ctx, inv, c)
 	}
 	t := treesvc.Ticket{Authority: inv.Authority, InviterKey: inv.InviterKey, Inviter: inv.Inviter,
-		Addrs: addrBytes(inv.Addrs), ExpiryMs: inv.ExpiryMs}
-	rep, err := s.tree.Join(ctx, t, request)
-	if errors.Is(err, invite.ErrRefused) {
-		// A used invitation is refused like any other: say what to do if
-		// this device's earlier join of it was cut before the reply.
-		return treesvc.Report{}, fmt.Errorf("%w (invitation used, expired or unknown at the inviter; "+
-			"if an earlier join with this code was interrupted before the inviter replied, it cannot resume: %w)",
-			err, treesvc.ErrRejoinNeeded)
-	}
+		Addrs: addrBytes(inv.Addrs), ExpiryMs: inv.ExpiryMs, Code: inv.Code()}
+	rep, err := s.tree.JoinWith(ctx, t, request) // a refusal wraps treesvc.ErrRejoinNeeded (requestJoin)
 	if err != nil {
 		return treesvc.Report{}, err
 	}

@@ -2,12 +2,16 @@ package authsvc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/multiformats/go-multiaddr"
 
+	"github.com/aura-p2p/aura-p2p/internal/seal"
 	"github.com/aura-p2p/aura-p2p/journal"
+	"github.com/aura-p2p/aura-p2p/journal/tree/invite"
 	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
 )
 
@@ -16,7 +20,13 @@ import (
 // again before the tree service's Start resumes it: the invitation's
 // addresses go to the peerstore and the inviter's DeviceId → peer to the
 // book. The tree service trusts the inviter for sync itself.
+//
+// It also installs the tree service's ResumeRequest (resumeRequest): a
+// record cut before the inviter's reply re-sends the JoinRequest from its
+// stored invitation code, and the inviter answers this same device with
+// its stored JoinResult (journal/tree/invite).
 func (s *Service) prepareResumes(ctx context.Context) []journal.AuthorityID {
+	s.tree.SetResumeRequest(s.resumeRequest)
 	recs, err := treesvc.PendingJoins(ctx, s.env.Datastore)
 	if err != nil {
 		s.log.Warn("pending joins not read", "err", err)
@@ -24,7 +34,7 @@ func (s *Service) prepareResumes(ctx context.Context) []journal.AuthorityID {
 	}
 	var out []journal.AuthorityID
 	for _, p := range recs {
-		if p.Sealed != nil {
+		if p.Sealed != nil || p.Code != "" {
 			out = append(out, p.Authority)
 		}
 		var addrs []multiaddr.Multiaddr
@@ -41,6 +51,42 @@ func (s *Service) prepareResumes(ctx context.Context) []journal.AuthorityID {
 			"have_secret", p.Sealed != nil)
 	}
 	return out
+}
+
+// resumeRequest is the tree service's ResumeRequest: it parses the
+// pending join's stored invitation code and sends the JoinRequest again
+// (invite.Request). An unparsable code or the inviter's refusal wraps
+// treesvc.ErrRejoinNeeded.
+func (s *Service) resumeRequest(ctx context.Context, p treesvc.PendingJoin) ([]byte, uint64, error) {
+	inv, err := invite.ParseCode(p.Code)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: stored invitation: %w", treesvc.ErrRejoinNeeded, err)
+	}
+	c := invite.Candidate{DeviceKey: s.dev.Pub(), DHKey: s.dev.DHPub(), Peer: s.self}
+	return s.requestJoin(ctx, inv, c)
+}
+
+// requestJoin sends the JoinRequest (invite.Request) and, on a reply,
+// serves the namespace at once under the new key epoch's secret, trusting
+// the inviter, so the first pull can run before this device has the
+// Genesis (the tree service exports secrets once it reduces one). A
+// refusal wraps treesvc.ErrRejoinNeeded as well as invite.ErrRefused.
+func (s *Service) requestJoin(ctx context.Context, inv invite.Invite, c invite.Candidate) ([]byte, uint64, error) {
+	sealed, keyEpoch, err := invite.Request(ctx, s.env.Sender, inv, c)
+	if errors.Is(err, invite.ErrRefused) {
+		return nil, 0, fmt.Errorf("%w (invitation used by another device, expired or unknown at the inviter: %w)",
+			err, treesvc.ErrRejoinNeeded)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if secret, err := seal.Open(s.dev.DH, sealed); err == nil {
+		ns := journal.AuthorityNS(inv.Authority)
+		if err := s.sync.SetSecrets(ctx, ns, [][]byte{secret}); err != nil {
+			s.log.Warn("join: sync keys not installed", "authority", inv.Authority, "err", err)
+		}
+	}
+	return sealed, keyEpoch, nil
 }
 
 // resumePoll is how often announceWhenListed checks a resumed join.

@@ -12,7 +12,9 @@ var (
 	// ErrExpired reports an invite whose ExpiryMs has passed.
 	ErrExpired = errors.New("invite: invitation expired")
 	// ErrUsed reports an invite that was already consumed (one use per
-	// Secret, also across restarts).
+	// Secret, also across restarts) by another device, or by this device
+	// in a ceremony that failed (the same device after a successful one
+	// gets the stored JoinResult again: Registry.Admit).
 	ErrUsed = errors.New("invite: invitation already used")
 	// ErrUnknown reports a JoinRequest whose MAC matches no stored invite
 	// (an unknown secret or a forged MAC: the two are indistinguishable).

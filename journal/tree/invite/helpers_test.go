@@ -181,6 +181,8 @@ type world struct {
 	nodes []*simnet.Node
 	snd   []*flow.Sender
 	reg   *Registry
+	d0    ds.Batching // the inviter's store (reopen the registry on it)
+	cfg   Config      // the inviter Service's config
 	svc   *Service
 	join  *fakeJoin
 	met   *countMetrics
@@ -200,6 +202,7 @@ func newWorld(t *testing.T, n int, join *fakeJoin, mod func(*Config)) *world {
 		}
 		w.snd = append(w.snd, snd)
 		if i == 0 {
+			w.d0 = d
 			if w.reg, err = OpenRegistry(context.Background(), d, RegistryConfig{}); err != nil {
 				t.Fatal(err)
 			}
@@ -209,6 +212,7 @@ func newWorld(t *testing.T, n int, join *fakeJoin, mod func(*Config)) *world {
 	if mod != nil {
 		mod(&cfg)
 	}
+	w.cfg = cfg
 	svc, err := NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +220,39 @@ func newWorld(t *testing.T, n int, join *fakeJoin, mod func(*Config)) *world {
 	w.svc = svc
 	svc.Start()
 	return w
+}
+
+// restartInviter closes the inviter's Service, reopens its Registry from
+// the store and starts a new Service on it with OnJoin j.
+func (w *world) restartInviter(j *fakeJoin) {
+	w.t.Helper()
+	if err := w.svc.Close(); err != nil {
+		w.t.Fatal(err)
+	}
+	reg, err := OpenRegistry(context.Background(), w.d0, RegistryConfig{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.reg, w.join = reg, j
+	cfg := w.cfg
+	cfg.Registry, cfg.OnJoin = reg, j.OnJoin
+	if w.svc, err = NewService(cfg); err != nil {
+		w.t.Fatal(err)
+	}
+	w.svc.Start()
+}
+
+// requestAsync runs Request from node j and delivers its outcome on the
+// returned channel.
+func (w *world) requestAsync(j int, inv Invite, c Candidate) chan result {
+	ch := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		s, e, err := Request(ctx, w.snd[j], inv, c)
+		ch <- result{s, e, err}
+	}()
+	return ch
 }
 
 func (w *world) close() {

@@ -14,7 +14,9 @@ import (
 // guarded authority-scope send charged to this device's own budget
 // toward the inviter device), half-closes and waits for the JoinResult,
 // which arrives only after the AddLeaf ceremony committed (minutes: give
-// ctx a deadline above the inviter's JoinTimeout).
+// ctx a deadline above the inviter's JoinTimeout). It is idempotent for
+// the same c: repeating it (e.g. after a crash before the reply) returns
+// the inviter's stored JoinResult without a new ceremony.
 //
 // The caller must make inv.Inviter dialable first (the node adds
 // inv.Addrs to the peerstore); c.Peer must be snd.Self() (ErrConfig).

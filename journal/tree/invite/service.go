@@ -14,9 +14,10 @@ import (
 // Service is the inviter side of /aura/invite/1.0.0 JoinRequests. Each
 // inbound stream is served on the transport's handler goroutine: read
 // one JoinRequest (ReadTimeout), decode strictly, require PeerID = the
-// stream's remote peer, Consume the invite (MAC check, one use, expiry),
-// call OnJoin (JoinTimeout, reading nothing more), write one JoinResult
-// and close. Every failure is a reset without error text (SPEC §6.6);
+// stream's remote peer, Admit the request (MAC check, one use, expiry),
+// call OnJoin (JoinTimeout, reading nothing more), store and write one
+// JoinResult and close. A repeat request of the device that used the
+// invite gets the stored JoinResult again (Registry.Admit). Every failure is a reset without error text (SPEC §6.6);
 // garbage earns a misbehaviour point.
 type Service struct {
 	cfg    Config
@@ -96,11 +97,17 @@ func (s *Service) handleStream(st *flow.Stream) {
 	if !ok {
 		return
 	}
-	inv, ok := s.consume(st, req)
+	adm, ok := s.admit(st, req)
 	if !ok {
 		return
 	}
-	s.join(st, inv, req.Candidate)
+	if adm.Sealed != nil { // the same device again: the stored result, no new ceremony
+		s.cfg.Logger.Info("invite: join result sent again", "peer", req.Peer, "key_epoch", adm.KeyEpoch)
+		s.reply(st, adm.Invite, req.Candidate, adm.Sealed, adm.KeyEpoch)
+		return
+	}
+	defer s.cfg.Registry.Release(adm.Key)
+	s.join(st, adm, req.Candidate)
 }
 
 // readRequest reads and decodes the one JoinRequest within ReadTimeout
@@ -135,13 +142,38 @@ func (s *Service) readRequest(st *flow.Stream) (JoinRequest, bool) {
 	return req, true
 }
 
-// consume checks the MAC and marks the invite used.
-func (s *Service) consume(st *flow.Stream, req JoinRequest) (Invite, bool) {
-	now := s.cfg.Now()
-	inv, err := s.cfg.Registry.Consume(s.ctx, req, now)
+// admit checks the MAC and admits the request (Registry.Admit): a
+// fresh admission, or a replay of the same device's stored JoinResult. A
+// duplicate of the same device's running ceremony waits for it (at most
+// JoinTimeout), then is admitted again.
+func (s *Service) admit(st *flow.Stream, req JoinRequest) (Admission, bool) {
+	deadline := time.NewTimer(s.cfg.JoinTimeout)
+	defer deadline.Stop()
+	for {
+		now := s.cfg.Now()
+		adm, err := s.cfg.Registry.Admit(s.ctx, req, now)
+		if err != nil {
+			s.refuseAdmit(st, err, now)
+			return Admission{}, false
+		}
+		if adm.Wait == nil {
+			return adm, true
+		}
+		select {
+		case <-adm.Wait:
+		case <-deadline.C:
+			s.refuse(st, ReasonTimeout)
+			return Admission{}, false
+		case <-s.ctx.Done():
+			_ = st.Reset()
+			return Admission{}, false
+		}
+	}
+}
+
+// refuseAdmit resets st for Admit's error err.
+func (s *Service) refuseAdmit(st *flow.Stream, err error, now time.Time) {
 	switch {
-	case err == nil:
-		return inv, true
 	case errors.Is(err, ErrUnknown):
 		s.misbehaved(st, KindBadMAC)
 	case errors.Is(err, ErrUsed):
@@ -152,40 +184,56 @@ func (s *Service) consume(st *flow.Stream, req JoinRequest) (Invite, bool) {
 			s.cfg.Logger.Warn("invite: prune", "err", err)
 		}
 	default:
-		s.cfg.Logger.Warn("invite: consume", "err", err)
+		s.cfg.Logger.Warn("invite: admit", "err", err)
 		s.refuse(st, ReasonStore)
 	}
-	return Invite{}, false
 }
 
-// join runs OnJoin and answers with the JoinResult. The invite stays
+// join runs OnJoin, stores its JoinResult in the used record (so the
+// same device can fetch it again) and answers with it. The invite stays
 // consumed whatever happens (one use per Secret).
-func (s *Service) join(st *flow.Stream, inv Invite, c Candidate) {
+func (s *Service) join(st *flow.Stream, adm Admission, c Candidate) {
 	jctx, cancel := context.WithTimeout(s.ctx, s.cfg.JoinTimeout)
-	sealed, epoch, err := s.cfg.OnJoin(jctx, inv, c)
+	sealed, epoch, err := s.cfg.OnJoin(jctx, adm.Invite, c)
 	cancel()
 	if err != nil {
 		s.cfg.Logger.Info("invite: join failed", "peer", c.Peer, "err", err)
 		s.refuse(st, ReasonJoin)
 		return
 	}
-	frame, err := EncodeJoinResult(sealed, epoch)
-	if err != nil {
-		s.cfg.Logger.Error("invite: OnJoin returned a bad sealed secret", "err", err)
+	if len(sealed) != SealedSecretLen {
+		s.cfg.Logger.Error("invite: OnJoin returned a bad sealed secret", "len", len(sealed))
 		s.refuse(st, ReasonJoin)
 		return
+	}
+	if err := s.cfg.Registry.Complete(s.ctx, adm.Key, sealed, epoch); err != nil {
+		// The reply still goes out; only a repeat request cannot be answered.
+		s.cfg.Logger.Warn("invite: join result not stored", "peer", c.Peer, "err", err)
+	}
+	if s.reply(st, adm.Invite, c, sealed, epoch) {
+		s.cfg.Metrics.Joined()
+		s.cfg.Logger.Info("invite: joined", "peer", c.Peer, "key_epoch", epoch)
+	}
+}
+
+// reply writes the one JoinResult frame and closes st.
+func (s *Service) reply(st *flow.Stream, inv Invite, c Candidate, sealed []byte, epoch uint64) bool {
+	frame, err := EncodeJoinResult(sealed, epoch)
+	if err != nil {
+		s.cfg.Logger.Error("invite: bad join result", "err", err)
+		s.refuse(st, ReasonJoin)
+		return false
 	}
 	m := flow.Msg{Kind: budget.MsgDKG, Scope: flow.ScopeAuthority, Ctx: budgetCtx(inv.Authority),
 		Dst: deviceDst(c.DeviceKey), Frame: frame}
 	if err := st.WriteFrame(s.ctx, m); err != nil { // a refused write already reset the stream
 		s.cfg.Logger.Warn("invite: JoinResult not sent", "peer", c.Peer, "err", err)
 		s.refuse(st, ReasonSend)
-		return
+		return false
 	}
 	_ = st.CloseWrite()
 	_ = st.Close()
-	s.cfg.Metrics.Joined()
-	s.cfg.Logger.Info("invite: joined", "peer", c.Peer, "key_epoch", epoch)
+	return true
 }
 
 func (s *Service) refuse(st *flow.Stream, reason string) {

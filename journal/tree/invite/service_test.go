@@ -16,7 +16,7 @@ import (
 func TestJoinHappyPathThenReuseRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &fakeJoin{sealed: sealedFixture(), epoch: 4, delay: 90 * time.Second} // a slow ceremony
-		w := newWorld(t, 2, j, nil)
+		w := newWorld(t, 3, j, nil)
 		defer w.close()
 		inv := w.add(1)
 		c := candidate(1, w.nodes[1].Self())
@@ -44,8 +44,9 @@ func TestJoinHappyPathThenReuseRefused(t *testing.T) {
 		if len(calls) != 1 || calls[0].c != c || !equalInvite(calls[0].inv, inv) {
 			t.Fatalf("OnJoin calls %+v, want one with the candidate", calls)
 		}
-		// The same code again (even from the same device): refused, OnJoin not called.
-		res = w.request(1, parsed, c)
+		// The same code from another device: refused, OnJoin not called
+		// (the same device gets its result again: TestJoinReplaySameDevice).
+		res = w.request(2, parsed, candidate(2, w.nodes[2].Self()))
 		if !errors.Is(res.err, ErrRefused) || !errors.Is(res.err, p2p.ErrStreamReset) {
 			t.Fatalf("reuse: %v, want ErrRefused by reset", res.err)
 		}

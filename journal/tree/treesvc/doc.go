@@ -101,24 +101,39 @@
 //     (the node learns them from DevicePeer facts or the invite). Every
 //     lookup names its authority (Peers.PeerOf(aid, d)), so the node can
 //     keep a device of another authority from redirecting it.
-//   - Join is crash-safe once the inviter replied (pending.go): before
+//   - Join is crash-safe (pending.go): before
 //     the JoinRequest it stores a PendingJoin (Ticket, the invitation's
-//     addresses and expiry) at PendingJoinKey(aid) =
+//     addresses, expiry and Code) at PendingJoinKey(aid) =
 //     /aura/t/join/<hex AuthorityID>, adds the sealed reply the moment it
 //     arrives (and the DKG's key epoch; the share itself is dkgsvc's), and
-//     deletes it once the reduced state lists this device. A failed
-//     request deletes it; a failure after the reply (ctx, Close, crash)
-//     keeps it. Start (after loading the authorities) resumes every
-//     record in the background: trust the inviter, install the secret
+//     deletes it once the reduced state lists this device. Ticket.Code is
+//     what the node needs to re-send the JoinRequest (node/authsvc: the
+//     invitation code, Secret included — local data in the 0700 data
+//     directory, never synced, deleted with the record). A failed request
+//     is re-sent at once through the node's ResumeRequest
+//     (SetResumeRequest, before Start) if the record has a Code: the
+//     inviter answers the same device with its stored reply
+//     (journal/tree/invite, idempotent join); resumeRefusals (3)
+//     refusals in a row (errors wrapping ErrRejoinNeeded) drop it, ctx or
+//     Close keep it; without a Code or ResumeRequest it is deleted. A
+//     failure after the reply (ctx, Close, crash) keeps it. JoinWith
+//     takes the reply's key epoch, so a repeated join whose DKG ran
+//     before completes without waiting for a DKG. Start (after loading
+//     the authorities) resumes every record in the background: trust the
+//     inviter, re-send the request if the record lacks the reply (as
+//     above; a refusal drops the record with ErrRejoinNeeded logged),
+//     install the secret
 //     (Syncer.SetSecrets before a Genesis is reduced), pull from the
 //     inviter with the join backoff until listed, for at most
 //     ResumeJoinTimeout (5 min) per Start; giving up logs a warning and
 //     keeps the record for the next Start. A record is dropped at Start
-//     when this device is already listed, when the invitation expired
-//     (ExpiryMs), or when it holds no sealed reply: sync Refs need the
-//     AuthoritySecret, so a join cut before the reply cannot catch up and
-//     the invitation is spent — ErrRejoinNeeded is logged and a member
-//     must mint a new invitation. Join on an authority with a record
+//     when this device is already listed, when it holds the reply but the
+//     invitation expired (ExpiryMs; a re-sent request is judged by the
+//     inviter, which keeps a used invitation's result past expiry), or
+//     when it holds no sealed reply and cannot re-send (no Code or no
+//     ResumeRequest): sync Refs need the AuthoritySecret, so such a join
+//     cannot catch up — ErrRejoinNeeded is logged and a member must mint
+//     a new invitation. Join on an authority with a record
 //     stops its resumption and replaces the record. PendingJoins lists
 //     the records for the node (it makes each inviter dialable before
 //     Start).
@@ -143,6 +158,12 @@
 //     loads its share of each applied key and holds (and handed the
 //     Syncer) the applied ops' AuthoritySecrets:
 //     concurrent_key_test.go TestConcurrentKeyRotations (4 seeds).
+//     Our op applied under another cid (committed twice, or stored
+//     although the driver call failed) counts as applied, never as
+//     superseded: ours_test.go TestOursAcrossCIDs.
+//   - A change whose Commit fact could not fit (tree.CheckCommitSize) is
+//     ErrBadChange wrapping tree.ErrOpTooLarge before any DKG:
+//     size_test.go TestOversizedChangeRefused.
 //   - The Syncer gets the secrets list again whenever it changes, also
 //     when a key epoch's secret is replaced at equal count:
 //     secrets_test.go TestExportReplacedSecret.
@@ -159,8 +180,16 @@
 //     agreement, holding the applied key epoch's secret, takes part in
 //     the next NewKey ceremony and drops its record:
 //     resume_test.go TestJoinResumesAfterRestart. A join cut before the
-//     reply leaves the device outside the authority and its record is
-//     dropped at Start (re-invite needed): TestJoinCrashBeforeReply.
+//     reply (the AddLeaf committed) keeps its record with the Code; the
+//     next Start re-sends the request, gets the inviter's stored reply
+//     (no second AddLeaf), ends listed and in agreement, drops the record
+//     and takes part in the next {2,2} ceremony: TestJoinCrashBeforeReply.
+//     If the inviter refuses, the record is dropped after resumeRefusals
+//     refusals (at once without a ResumeRequest) and the device stays
+//     outside: TestJoinCrashBeforeReplyRefused. A lost reply while the
+//     Service runs is re-sent by Join itself: TestJoinLostReplyResent; a
+//     second JoinWith answered with the stored reply completes without a
+//     new DKG: TestJoinAgainAfterLostReply.
 //     Stored records never panic the decoder and round-trip:
 //     FuzzDecodePending.
 //   - A device whose share of the applied key is lost still Starts,

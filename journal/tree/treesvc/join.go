@@ -2,6 +2,7 @@ package treesvc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,8 +30,24 @@ const (
 // found, DKG = this device's DKG time). The join is kept in the
 // datastore from the request until listed (PendingJoinKey; doc.go,
 // pending.go): a Service closed or killed after the reply resumes it at
-// the next Start; a pending join of the same authority is replaced.
+// the next Start; a pending join of the same authority is replaced. If
+// request fails and t.Code is set with a ResumeRequest installed, the
+// request is re-sent (the inviter answers a repeat of the same device
+// with its stored reply); a refusal ends Join with ErrRejoinNeeded.
 func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.Context) ([]byte, error)) (Report, error) {
+	return s.JoinWith(ctx, t, func(ctx context.Context) ([]byte, uint64, error) {
+		sealed, err := request(ctx)
+		return sealed, 0, err
+	})
+}
+
+// JoinWith is Join with a request that also returns the reply's key
+// epoch (invite.Request does). A non-zero key epoch is taken as the
+// sealed secret's epoch without waiting for this device's DKG outcome:
+// an inviter answering a repeated request with its stored reply
+// (journal/tree/invite) runs no new DKG, so none would come; the Report's
+// DKG time is then filled only if the outcome arrived.
+func (s *Service) JoinWith(ctx context.Context, t Ticket, request func(ctx context.Context) ([]byte, uint64, error)) (Report, error) {
 	if s.cfg.Syncer == nil {
 		return Report{}, fmt.Errorf("%w: Join needs a Syncer", ErrConfig)
 	}
@@ -54,17 +71,18 @@ func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.C
 	if err := s.trustInviter(ctx, ns, t); err != nil {
 		return Report{}, err
 	}
-	rec := PendingJoin{Authority: t.Authority, InviterKey: t.InviterKey, Inviter: t.Inviter, Addrs: t.Addrs, ExpiryMs: t.ExpiryMs}
+	rec := PendingJoin{Authority: t.Authority, InviterKey: t.InviterKey, Inviter: t.Inviter, Addrs: t.Addrs,
+		ExpiryMs: t.ExpiryMs, Code: t.Code}
 	if err := s.savePending(ctx, rec); err != nil {
 		return Report{}, err
 	}
-	sealed, err := request(ctx)
+	sealed, keyEpoch, err := request(ctx)
 	if err != nil {
-		// Nothing to resume without the reply (see ErrRejoinNeeded).
-		s.dropPending(s.ctx, t.Authority)
-		return Report{}, fmt.Errorf("treesvc: join request: %w", err)
+		if sealed, keyEpoch, err = s.requestAgain(ctx, rec, err); err != nil {
+			return Report{}, err
+		}
 	}
-	out, err := s.keepReply(ctx, jn, rec, sealed)
+	out, err := s.keepReply(ctx, jn, rec, sealed, keyEpoch)
 	if err != nil {
 		return Report{}, err
 	}
@@ -80,9 +98,57 @@ func (s *Service) Join(ctx context.Context, t Ticket, request func(ctx context.C
 		return Report{}, err // the record stays: the next Start resumes
 	}
 	s.dropPending(s.ctx, t.Authority)
+	if out.took == 0 {
+		select {
+		case o := <-jn.dkg:
+			out.took = o.took
+		default:
+		}
+	}
 	rep := s.joinReport(a)
 	rep.DKG, rep.Total = out.took, s.cfg.Now().Sub(t0)
 	return rep, nil
+}
+
+// requestAgain handles a failed first JoinRequest (err): the stream may
+// have broken after the inviter committed the AddLeaf, so a resumable
+// record (a Code and a ResumeRequest) re-sends it like Start would
+// (resend: the inviter answers the same device again with its stored
+// JoinResult). A refusal drops the record (ErrRejoinNeeded); ctx or Close
+// ending keeps it for the next Start. A record without a Code is dropped:
+// nothing could re-send it.
+func (s *Service) requestAgain(ctx context.Context, rec PendingJoin, err error) ([]byte, uint64, error) {
+	s.mu.Lock()
+	canResend := s.rerequest != nil
+	s.mu.Unlock()
+	if rec.Code == "" || !canResend {
+		s.dropPending(s.ctx, rec.Authority)
+		return nil, 0, fmt.Errorf("treesvc: join request: %w", err)
+	}
+	if ctx.Err() != nil || s.ctx.Err() != nil {
+		return nil, 0, fmt.Errorf("treesvc: join request (resumes at the next start): %w", err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	defer func() { stop(); cancel() }()
+	p, ok := s.resend(rctx, rec, s.log.With("authority", rec.Authority.String()))
+	if !ok {
+		if rctx.Err() != nil {
+			return nil, 0, fmt.Errorf("treesvc: join request (resumes at the next start): %w", err)
+		}
+		if errors.Is(err, ErrRejoinNeeded) {
+			return nil, 0, fmt.Errorf("treesvc: join request: %w", err)
+		}
+		return nil, 0, fmt.Errorf("treesvc: join request: %w: %w", ErrRejoinNeeded, err)
+	}
+	// As Join's caller does with the first reply: serve the namespace under
+	// the new key epoch's secret before a Genesis is reduced.
+	if secret, err := openSealed(s.cfg.Device, p.Sealed); err == nil {
+		if err := s.cfg.Syncer.SetSecrets(ctx, journal.AuthorityNS(rec.Authority), [][]byte{secret}); err != nil {
+			s.log.Warn("join: sync secret not installed", "authority", rec.Authority.String(), "err", err)
+		}
+	}
+	return p.Sealed, p.KeyEpoch, nil
 }
 
 // trustInviter trusts t's inviter for ns in the Syncer (if a Truster).
@@ -96,10 +162,21 @@ func (s *Service) trustInviter(ctx context.Context, ns journal.Namespace, t Tick
 }
 
 // keepReply persists the inviter's reply at once (with its key epoch if
-// the joiner's DKG already reported it), then waits for the DKG outcome
-// and stores its key epoch too.
-func (s *Service) keepReply(ctx context.Context, jn *joining, rec PendingJoin, sealed []byte) (dkgOutcome, error) {
+// the reply carried it or the joiner's DKG already reported it), then,
+// unless the reply carried it, waits for the DKG outcome and stores its
+// key epoch too.
+func (s *Service) keepReply(ctx context.Context, jn *joining, rec PendingJoin, sealed []byte, keyEpoch uint64) (dkgOutcome, error) {
 	rec.Sealed = sealed
+	if keyEpoch != 0 {
+		rec.KeyEpoch = keyEpoch
+		out := dkgOutcome{keyEpoch: keyEpoch}
+		select {
+		case o := <-jn.dkg:
+			out.took = o.took
+		default:
+		}
+		return out, s.savePending(ctx, rec)
+	}
 	var out dkgOutcome
 	have := false
 	select {

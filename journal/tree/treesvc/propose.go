@@ -141,10 +141,17 @@ func (s *Service) attempt(ctx context.Context, a *auth, c Change, retry bool) (R
 	t2 := s.cfg.Now()
 	cf, err := s.commit(ctx, a, st, op)
 	if err != nil {
-		if s.moved(ctx, a, st) {
-			return Report{}, false, nil // the state moved on under us: superseded
+		if !s.moved(ctx, a, st) {
+			return Report{}, false, err
 		}
-		return Report{}, false, err
+		// The state moved on under us: superseded, unless what applied
+		// at st is our op itself (committed under another cid, or our
+		// commit reached the journal although the driver call failed).
+		id, ok := s.appliedOp(a, st, op)
+		if !ok {
+			return Report{}, false, nil
+		}
+		cf = consensus.CommitFact{CID: id} // its path is not known here: "unknown"
 	}
 	rep.Consensus = s.cfg.Now().Sub(t2)
 	rep.CID = cf.CID
@@ -155,13 +162,13 @@ func (s *Service) attempt(ctx context.Context, a *auth, c Change, retry bool) (R
 	if err := s.refresh(ctx, a); err != nil {
 		return Report{}, false, err
 	}
-	if s.outcome(a, cf.CID) != tree.StatusApplied {
+	if !s.ours(a, st, op, &rep) {
 		return Report{}, false, nil
 	}
 	if err := s.settle(ctx, a); err != nil {
 		return Report{}, false, err
 	}
-	if s.outcome(a, cf.CID) != tree.StatusApplied {
+	if !s.ours(a, st, op, &rep) {
 		return Report{}, false, nil
 	}
 	post, err := tree.Execute(a.aid, st, op) // our op's state (others may follow it already)
@@ -170,6 +177,37 @@ func (s *Service) attempt(ctx context.Context, a *auth, c Change, retry bool) (R
 	}
 	rep.Epoch, rep.KeyEpoch, rep.Root = post.Epoch, post.KeyEpoch, post.Root
 	return rep, true, nil
+}
+
+// ours reports whether the op applied at st is op — under rep.CID or,
+// when the same op was committed twice (SPEC §16.36: same OpHash, the
+// smaller cid applies), under the other cid, which rep then names.
+func (s *Service) ours(a *auth, st *tree.TreeState, op *tree.TreeOp, rep *Report) bool {
+	if s.outcome(a, rep.CID) == tree.StatusApplied {
+		return true
+	}
+	id, ok := s.appliedOp(a, st, op)
+	if ok {
+		rep.CID = id
+	}
+	return ok
+}
+
+// appliedOp returns the cid of the applied commit at st's epoch whose
+// OpHash is op's (OpHash binds ParentRoot, so it is a child of st).
+func (s *Service) appliedOp(a *auth, st *tree.TreeState, op *tree.TreeOp) ([32]byte, bool) {
+	oh := op.OpHash()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.res == nil {
+		return [32]byte{}, false
+	}
+	for _, c := range a.res.Commits {
+		if c.Status == tree.StatusApplied && c.ParentEpoch == st.Epoch && c.OpHash == oh {
+			return c.CID, true
+		}
+	}
+	return [32]byte{}, false
 }
 
 func (s *Service) outcome(a *auth, cid [32]byte) tree.Status {

@@ -58,6 +58,8 @@ type Service struct {
 	reducer *tree.Reducer
 	self    journal.DeviceID
 
+	rerequest ResumeRequest // re-sends a pending join's JoinRequest; set before Start (pending.go)
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

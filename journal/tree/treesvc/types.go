@@ -58,6 +58,12 @@ type Ticket struct {
 	// record (pending.go) for a restarted node; Join does not use them.
 	Addrs    [][]byte
 	ExpiryMs int64
+	// Code is what the node needs to send the JoinRequest again (node/
+	// authsvc stores the invitation code, Secret included); it is kept in
+	// the pending-join record so a Start can re-send a request whose reply
+	// was lost (pending.go, SetResumeRequest). Empty ⇒ a join cut before
+	// the reply cannot resume, and Join cannot re-send a lost reply.
+	Code string
 }
 
 // View is the JSON-friendly reduced state of an authority (hex strings).
