@@ -98,7 +98,7 @@ func TestCLIAgainstDaemon(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"authority", "show"}, "the daemon rejected the request"},
+		{[]string{"authority", "show"}, "this device is not a member"}, // it belongs to no authority yet
 		{[]string{"authority", "show", "--authority", id}, "this device is not a member of that authority"},
 		{[]string{"authority", "policy", "--threshold", "2", "--authority", id}, "this device is not a member"},
 		{[]string{"authority", "rotate", "--authority", id}, "this device is not a member"},

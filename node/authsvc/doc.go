@@ -95,7 +95,8 @@
 // ErrBelowThreshold → below_threshold, ErrDeviceOffline /
 // dkg.ErrDKGTimeout → device_offline (the message names the silent
 // devices), ErrBadChange, invite.ErrBadCode / ErrExpired, a missing or
-// ambiguous authority and bad ids → bad_request; anything else is
+// ambiguous authority and bad ids → bad_request (a device that belongs
+// to no authority, e.g. after its removal, is not_member); anything else is
 // internal. Ceremony results are control.CeremonyResult (path, epoch, key
 // epoch, root, cid, DKG / consensus / total ms).
 //

@@ -32,14 +32,15 @@ func wireErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, treesvc.ErrNotMember), errors.Is(err, treesvc.ErrUnknownAuthority):
+	case errors.Is(err, treesvc.ErrNotMember), errors.Is(err, treesvc.ErrUnknownAuthority),
+		errors.Is(err, ErrNoAuthority): // e.g. a removed device: it is a member of nothing
 		sentinel = control.ErrNotMember
 	case errors.Is(err, treesvc.ErrBelowThreshold):
 		sentinel = control.ErrBelowThreshold
 	case errors.Is(err, treesvc.ErrDeviceOffline), errors.Is(err, dkg.ErrDKGTimeout):
 		sentinel = control.ErrDeviceOffline
 	case errors.Is(err, treesvc.ErrBadChange), errors.Is(err, invite.ErrBadCode), errors.Is(err, invite.ErrExpired),
-		errors.Is(err, ErrNoAuthority), errors.Is(err, ErrAmbiguous), errors.Is(err, ErrBadID):
+		errors.Is(err, ErrAmbiguous), errors.Is(err, ErrBadID):
 		sentinel = control.ErrBadRequest
 	default:
 		return err

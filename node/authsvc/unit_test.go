@@ -122,7 +122,7 @@ func TestWireErr(t *testing.T) {
 		{treesvc.ErrBadChange, control.ErrBadRequest},
 		{invite.ErrBadCode, control.ErrBadRequest},
 		{invite.ErrExpired, control.ErrBadRequest},
-		{ErrNoAuthority, control.ErrBadRequest},
+		{ErrNoAuthority, control.ErrNotMember},
 		{ErrAmbiguous, control.ErrBadRequest},
 		{ErrBadID, control.ErrBadRequest},
 	}
