@@ -101,50 +101,18 @@ func decodeRecord(b []byte) (Share, []byte, error) {
 }
 
 // storeShare seals res.KeyShare under the device seed and writes the
-// record at ShareKey in one batch (synced by the datastore, e.g.
+// record at key in one batch (synced by the datastore, e.g.
 // journal.OpenPebble).
 func storeShare(ctx context.Context, d ds.Batching, key ds.Key, sess dkg.Session, res dkg.Result, seed []byte) error {
-	sealer, err := frostx.NewShareSealer(seed)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	sealed, err := sealer.Seal(res.KeyShare)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	b, err := d.Batch(ctx)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	if err := b.Put(ctx, key, encodeRecord(sess.Threshold, res.GroupKey, res.VerShares, sealed)); err != nil {
-		return fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	if err := b.Commit(ctx); err != nil {
-		return fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	return nil
+	sh := Share{Threshold: sess.Threshold, GroupKey: res.GroupKey, VerShares: res.VerShares, KeyShare: res.KeyShare}
+	return StoreShareAt(ctx, d, key, sh, seed)
 }
 
 // LoadShare reads the record at ShareKey(ns, keyEpoch) and opens the
 // sealed share with the DeviceKey seed (ed25519.PrivateKey.Seed()). A
 // wrong seed or tampered bytes give frostx.ErrSealedShare.
 func LoadShare(ctx context.Context, d ds.Read, ns journal.Namespace, keyEpoch uint64, deviceSeed []byte) (Share, error) {
-	b, err := d.Get(ctx, ShareKey(ns, keyEpoch))
-	if err != nil {
-		return Share{}, fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	s, sealed, err := decodeRecord(b)
-	if err != nil {
-		return Share{}, err
-	}
-	sealer, err := frostx.NewShareSealer(deviceSeed)
-	if err != nil {
-		return Share{}, fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	if s.KeyShare, err = sealer.Open(sealed); err != nil {
-		return Share{}, err
-	}
-	return s, nil
+	return LoadShareAt(ctx, d, ShareKey(ns, keyEpoch), deviceSeed)
 }
 
 // StoreShareAt seals sh.KeyShare under the device seed and writes its
