@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aura-p2p/aura-p2p/control"
+	"github.com/aura-p2p/aura-p2p/journal"
 	"github.com/aura-p2p/aura-p2p/journal/tree/treesvc"
 	"github.com/aura-p2p/aura-p2p/node"
 )
@@ -45,6 +46,20 @@ func (h handlers) svc() (*Service, error) {
 	return s, s.check()
 }
 
+// resolve is svc plus the authority the request names (or this device's
+// only one), its refusal already mapped to a control code.
+func (h handlers) resolve(id string) (*Service, journal.AuthorityID, error) {
+	s, err := h.svc()
+	if err != nil {
+		return nil, journal.AuthorityID{}, err
+	}
+	aid, err := s.Resolve(id)
+	if err != nil {
+		return nil, journal.AuthorityID{}, wireErr(err)
+	}
+	return s, aid, nil
+}
+
 func (h handlers) create(ctx context.Context, _ control.AuthorityCreateParams) (control.AuthorityCreateResult, error) {
 	s, err := h.svc()
 	if err != nil {
@@ -58,39 +73,27 @@ func (h handlers) create(ctx context.Context, _ control.AuthorityCreateParams) (
 }
 
 func (h handlers) show(_ context.Context, p control.AuthorityShowParams) (treesvc.View, error) {
-	s, err := h.svc()
+	s, aid, err := h.resolve(p.AuthorityID)
 	if err != nil {
 		return treesvc.View{}, err
-	}
-	aid, err := s.Resolve(p.AuthorityID)
-	if err != nil {
-		return treesvc.View{}, wireErr(err)
 	}
 	v, err := s.Show(aid)
 	return v, wireErr(err)
 }
 
 func (h handlers) policy(ctx context.Context, p control.AuthorityPolicyParams) (control.CeremonyResult, error) {
-	s, err := h.svc()
+	s, aid, err := h.resolve(p.AuthorityID)
 	if err != nil {
 		return control.CeremonyResult{}, err
-	}
-	aid, err := s.Resolve(p.AuthorityID)
-	if err != nil {
-		return control.CeremonyResult{}, wireErr(err)
 	}
 	rep, err := s.Policy(ctx, aid, p.Threshold)
 	return ResultOf(rep), wireErr(err)
 }
 
 func (h handlers) rotate(ctx context.Context, p control.AuthorityRotateParams) (control.CeremonyResult, error) {
-	s, err := h.svc()
+	s, aid, err := h.resolve(p.AuthorityID)
 	if err != nil {
 		return control.CeremonyResult{}, err
-	}
-	aid, err := s.Resolve(p.AuthorityID)
-	if err != nil {
-		return control.CeremonyResult{}, wireErr(err)
 	}
 	rep, err := s.Rotate(ctx, aid)
 	return ResultOf(rep), wireErr(err)
@@ -103,13 +106,9 @@ func (h handlers) invite(ctx context.Context, p control.DeviceInviteParams) (con
 		return control.DeviceInviteResult{}, wireErr(fmt.Errorf("%w: expiry_ms %d outside [0, %d]",
 			treesvc.ErrBadChange, p.ExpiryMs, MaxInviteExpiry.Milliseconds()))
 	}
-	s, err := h.svc()
+	s, aid, err := h.resolve(p.AuthorityID)
 	if err != nil {
 		return control.DeviceInviteResult{}, err
-	}
-	aid, err := s.Resolve(p.AuthorityID)
-	if err != nil {
-		return control.DeviceInviteResult{}, wireErr(err)
 	}
 	inv, err := s.Invite(ctx, aid, time.Duration(p.ExpiryMs)*time.Millisecond)
 	if err != nil {
@@ -132,13 +131,9 @@ func (h handlers) join(ctx context.Context, p control.DeviceJoinParams) (control
 }
 
 func (h handlers) remove(ctx context.Context, p control.DeviceRemoveParams) (control.CeremonyResult, error) {
-	s, err := h.svc()
+	s, aid, err := h.resolve(p.AuthorityID)
 	if err != nil {
 		return control.CeremonyResult{}, err
-	}
-	aid, err := s.Resolve(p.AuthorityID)
-	if err != nil {
-		return control.CeremonyResult{}, wireErr(err)
 	}
 	d, err := ParseDevice(p.DeviceID)
 	if err != nil {
