@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
+	"github.com/aura-p2p/aura-p2p/internal/keyfile"
 	"github.com/aura-p2p/aura-p2p/journal"
 )
 
@@ -102,7 +102,7 @@ func LoadOrCreateDevice(dir string) (*Device, error) {
 	if _, err := io.ReadFull(rand.Reader, seed); err != nil {
 		return nil, fmt.Errorf("node: device seed: %w", err)
 	}
-	err = writeSecretFile(dir, DeviceKeyFile, seed)
+	err = keyfile.WriteNew(dir, DeviceKeyFile, seed)
 	if errors.Is(err, fs.ErrExist) {
 		// Another caller (init and run at once) created it first: use
 		// its seed, never replace it.
@@ -115,91 +115,13 @@ func LoadOrCreateDevice(dir string) (*Device, error) {
 }
 
 func readDeviceSeed(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrDeviceKeyMissing, path)
-	}
+	seed, err := keyfile.Read(path, deviceSeedSize, keyfile.Errs{Missing: ErrDeviceKeyMissing,
+		Permissions: ErrDeviceKeyPermissions, Corrupt: ErrDeviceKeyCorrupt})
 	if err != nil {
-		return nil, fmt.Errorf("node: open device key: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("node: stat device key: %w", err)
+	if len(seed) != deviceSeedSize {
+		return nil, fmt.Errorf("%w: %s is %d bytes, want %d", ErrDeviceKeyCorrupt, path, len(seed), deviceSeedSize)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrDeviceKeyCorrupt, path)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %04o, want 0600", ErrDeviceKeyPermissions, path, st.Mode().Perm())
-	}
-	buf := make([]byte, deviceSeedSize+1)
-	n, err := io.ReadFull(f, buf)
-	switch {
-	case err == nil: // deviceSeedSize+1 bytes read: too long
-		return nil, fmt.Errorf("%w: %s is longer than %d bytes", ErrDeviceKeyCorrupt, path, deviceSeedSize)
-	case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
-		return nil, fmt.Errorf("node: read device key: %w", err)
-	case n != deviceSeedSize:
-		return nil, fmt.Errorf("%w: %s is %d bytes, want %d", ErrDeviceKeyCorrupt, path, n, deviceSeedSize)
-	}
-	return buf[:n], nil
-}
-
-// writeSecretFile creates dir/name holding data with mode 0600 so that a
-// crash leaves either no file or the complete file. It never replaces an
-// existing file: the complete temp file is hard-linked into place, and an
-// existing dir/name is an error matching fs.ErrExist (rename would let
-// the last of two concurrent creators silently win).
-func writeSecretFile(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("node: create %s dir: %w", name, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("node: create %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // the linked copy stays (no-op after a fallback rename)
-	err = tmp.Chmod(0o600)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("node: write %s: %w", name, err)
-	}
-	if err := installNoReplace(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("node: install %s: %w", name, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("node: sync %s: %w", dir, err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("node: sync %s: %w", dir, err)
-	}
-	return nil
-}
-
-// installNoReplace moves the complete file tmp to path unless path
-// exists (fs.ErrExist). Filesystems without hard links fall back to an
-// existence check and rename (racy only there).
-func installNoReplace(tmp, path string) error {
-	err := os.Link(tmp, path)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	if _, serr := os.Lstat(path); serr == nil {
-		return fs.ErrExist
-	}
-	return os.Rename(tmp, path)
+	return seed, nil
 }

@@ -59,10 +59,11 @@
 //     /broadcast).
 //   - A paced burst across 20 publishers loses no message at any receiver
 //     (gossip.go queue sizes → TestNetwork20/burst; 10 000 with AURA_LONG=1).
-//   - The identity key is Ed25519 in a 0600 file written atomically; open
-//     permissions or a corrupt or non-Ed25519 key are typed errors
-//     (identity.go → TestIdentityPersistsAcrossRestart, TestIdentityErrors,
-//     FuzzDecodeIdentity).
+//   - The identity key is Ed25519 in a 0600 file written atomically and
+//     never replaced by a concurrent creator (internal/keyfile, shared with
+//     node's device.key); open permissions or a corrupt or non-Ed25519 key
+//     are typed errors (identity.go → TestIdentityPersistsAcrossRestart,
+//     TestIdentityErrors, FuzzDecodeIdentity; keyfile_test.go).
 //   - Config.Validate never mutates and reports ErrInvalidConfig
 //     (config.go → TestConfigValidate, TestConfigDefaults).
 //   - Discovery dials each found peer at most once per round, never itself,
